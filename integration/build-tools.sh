@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Builds the platform tools the integration tests run for real, from pinned
+# module versions through the Go module proxy, and caches the binaries under
+# .cache/ keyed by version (a cold build takes about 2 minutes on 2 cores).
+#
+# Usage: integration/build-tools.sh [lifecycle] [pack] [dlv]   (default: all)
+# Prints nothing but progress on stderr; the layout it leaves:
+#   .cache/lifecycle-v$LIFECYCLE_VERSION/{lifecycle,launcher,detector,...}
+#   .cache/lifecycle-v$LIFECYCLE_VERSION+linux.$ARCH.tgz   (for pack's builder.toml)
+#   .cache/pack-v$PACK_VERSION/pack
+#   .cache/dlv-v$DELVE_VERSION/dlv
+set -euo pipefail
+
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+CACHE=${BP_DEBUG_CACHE:-$REPO/.cache}
+LIFECYCLE_VERSION=${LIFECYCLE_VERSION:-0.21.0}
+PACK_VERSION=${PACK_VERSION:-0.40.0}
+DELVE_VERSION=${DELVE_VERSION:-1.27.2}
+export CGO_ENABLED=0 GOFLAGS=-buildvcs=false GOTOOLCHAIN=${GOTOOLCHAIN:-local}
+
+log() { echo "build-tools: $*" >&2; }
+
+# Copies a module's source out of the read-only module cache into $2.
+module_source() {
+  local dir
+  dir=$(go mod download -json "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')
+  rm -rf "$2"
+  cp -r "$dir" "$2"
+  chmod -R u+w "$2"
+}
+
+build_lifecycle() {
+  local out=$CACHE/lifecycle-v$LIFECYCLE_VERSION arch
+  arch=$(go env GOARCH); [ "$arch" = amd64 ] && arch=x86-64
+  local tgz=$CACHE/lifecycle-v$LIFECYCLE_VERSION+linux.$arch.tgz
+  if [ -x "$out/lifecycle" ] && [ -x "$out/launcher" ] && [ -f "$tgz" ]; then return; fi
+  log "building lifecycle v$LIFECYCLE_VERSION (cached afterwards)"
+  local src=$CACHE/src/lifecycle-v$LIFECYCLE_VERSION
+  module_source "github.com/buildpacks/lifecycle@v$LIFECYCLE_VERSION" "$src"
+  local tmp=$out.tmp.$$
+  rm -rf "$tmp"; mkdir -p "$tmp"
+  local ld="-s -w -X 'github.com/buildpacks/lifecycle/cmd.SCMRepository=github.com/buildpacks/lifecycle' -X 'github.com/buildpacks/lifecycle/cmd.Version=$LIFECYCLE_VERSION'"
+  ( cd "$src"
+    go build -ldflags "$ld" -o "$tmp/lifecycle" ./cmd/lifecycle
+    go build -ldflags "$ld" -o "$tmp/launcher" ./cmd/launcher
+    for p in detector analyzer restorer builder exporter rebaser creator extender; do ln -sf lifecycle "$tmp/$p"; done
+    go run ./tools/packager -inputDir "$tmp" -archivePath "$tgz.tmp" -descriptorPath lifecycle.toml -version "$LIFECYCLE_VERSION" >&2 )
+  rm -rf "$out"; mv "$tmp" "$out"; mv "$tgz.tmp" "$tgz"
+  rm -rf "$src"
+}
+
+build_pack() {
+  local out=$CACHE/pack-v$PACK_VERSION
+  [ -x "$out/pack" ] && return
+  log "building pack v$PACK_VERSION (cached afterwards)"
+  local src=$CACHE/src/pack-v$PACK_VERSION
+  module_source "github.com/buildpacks/pack@v$PACK_VERSION" "$src"
+  mkdir -p "$out"
+  ( cd "$src" && go build -trimpath -ldflags "-s -w -X 'github.com/buildpacks/pack/pkg/client.Version=$PACK_VERSION'" -o "$out/pack.tmp" . )
+  mv "$out/pack.tmp" "$out/pack"
+  rm -rf "$src"
+}
+
+build_dlv() {
+  local out=$CACHE/dlv-v$DELVE_VERSION
+  [ -x "$out/dlv" ] && return
+  log "building dlv v$DELVE_VERSION (cached afterwards)"
+  local src=$CACHE/src/delve-v$DELVE_VERSION
+  module_source "github.com/go-delve/delve@v$DELVE_VERSION" "$src"
+  mkdir -p "$out"
+  ( cd "$src" && go build -trimpath -o "$out/dlv.tmp" ./cmd/dlv )
+  mv "$out/dlv.tmp" "$out/dlv"
+  rm -rf "$src"
+}
+
+mkdir -p "$CACHE/src"
+[ $# -gt 0 ] || set -- lifecycle pack dlv
+for tool in "$@"; do
+  case $tool in
+    lifecycle) build_lifecycle ;;
+    pack) build_pack ;;
+    dlv) build_dlv ;;
+    *) echo "build-tools: unknown tool '$tool' (lifecycle, pack, dlv)" >&2; exit 2 ;;
+  esac
+done

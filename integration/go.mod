@@ -1,0 +1,3 @@
+module github.com/cnbdebug/debug-buildpack/integration
+
+go 1.26

@@ -1,0 +1,34 @@
+/* File helpers every module needs: read a whole file, write one atomically
+ * (temp name in the same directory, then rename), make and remove trees. */
+#ifndef BP_COMMON_FILEIO_H
+#define BP_COMMON_FILEIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/error.h"
+
+/* Reads all of path into a malloc'd, NUL-terminated buffer (*out, owned by
+ * the caller); *len gets the byte count (may be NULL). Refuses files larger
+ * than max_bytes. */
+int file_read_all(const char *path, size_t max_bytes, char **out, size_t *len,
+                  struct bp_error *err);
+
+/* Writes data to path via "<path>.tmp.<pid>" + fsync + rename, so a crash or
+ * error never leaves a half-written file in place. mode is e.g. 0644. */
+int file_write_atomic(const char *path, const char *data, size_t len,
+                      unsigned mode, struct bp_error *err);
+
+/* mkdir -p with mode 0755 for each missing component. */
+int file_mkdirs(const char *path, struct bp_error *err);
+
+/* rm -rf; a missing path is not an error. Does not follow symlinks. */
+int file_remove_tree(const char *path, struct bp_error *err);
+
+bool file_exists(const char *path);
+bool file_is_dir(const char *path);
+
+/* Joins a and b with exactly one '/', into a malloc'd string (NULL on OOM). */
+char *path_join(const char *a, const char *b);
+
+#endif

@@ -1,0 +1,92 @@
+/* Growable string buffer. */
+#include "common/strbuf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int strbuf_grow(struct strbuf *sb, size_t extra)
+{
+    if (sb->len + extra + 1 <= sb->cap)
+        return 0;
+    size_t want = sb->len + extra + 1;
+    size_t cap = sb->cap ? sb->cap : 64;
+    while (cap < want) {
+        if (cap > ((size_t)-1) / 2)
+            return -1;
+        cap *= 2;
+    }
+    char *data = realloc(sb->data, cap);
+    if (data == NULL)
+        return -1;
+    sb->data = data;
+    sb->cap = cap;
+    return 0;
+}
+
+int strbuf_append(struct strbuf *sb, const char *bytes, size_t n)
+{
+    if (strbuf_grow(sb, n) != 0)
+        return -1;
+    if (n > 0)
+        memcpy(sb->data + sb->len, bytes, n);
+    sb->len += n;
+    sb->data[sb->len] = '\0';
+    return 0;
+}
+
+int strbuf_append_str(struct strbuf *sb, const char *s)
+{
+    return strbuf_append(sb, s, strlen(s));
+}
+
+int strbuf_append_char(struct strbuf *sb, char c)
+{
+    return strbuf_append(sb, &c, 1);
+}
+
+int strbuf_vappendf(struct strbuf *sb, const char *fmt, va_list ap)
+{
+    va_list copy;
+    va_copy(copy, ap);
+    int n = vsnprintf(NULL, 0, fmt, copy);
+    va_end(copy);
+    if (n < 0 || strbuf_grow(sb, (size_t)n) != 0)
+        return -1;
+    vsnprintf(sb->data + sb->len, (size_t)n + 1, fmt, ap);
+    sb->len += (size_t)n;
+    return 0;
+}
+
+int strbuf_appendf(struct strbuf *sb, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = strbuf_vappendf(sb, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+void strbuf_reset(struct strbuf *sb)
+{
+    sb->len = 0;
+    if (sb->data)
+        sb->data[0] = '\0';
+}
+
+char *strbuf_detach(struct strbuf *sb)
+{
+    char *data = sb->data;
+    if (data == NULL)
+        data = calloc(1, 1);
+    sb->data = NULL;
+    sb->len = sb->cap = 0;
+    return data;
+}
+
+void strbuf_free(struct strbuf *sb)
+{
+    free(sb->data);
+    sb->data = NULL;
+    sb->len = sb->cap = 0;
+}

@@ -1,0 +1,29 @@
+/* A growable byte buffer, always NUL-terminated, for building strings and
+ * reading files. The struct is owned by the caller; strbuf_free releases data. */
+#ifndef BP_COMMON_STRBUF_H
+#define BP_COMMON_STRBUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+struct strbuf {
+    char *data; /* NULL until the first append; then NUL-terminated */
+    size_t len;
+    size_t cap;
+};
+
+#define STRBUF_INIT {NULL, 0, 0}
+
+/* All return 0, or -1 when memory runs out (the buffer is left as it was). */
+int strbuf_append(struct strbuf *sb, const char *bytes, size_t n);
+int strbuf_append_str(struct strbuf *sb, const char *s);
+int strbuf_append_char(struct strbuf *sb, char c);
+int strbuf_appendf(struct strbuf *sb, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+int strbuf_vappendf(struct strbuf *sb, const char *fmt, va_list ap);
+void strbuf_reset(struct strbuf *sb);
+/* Hands the data to the caller (never NULL on success: "" for empty). */
+char *strbuf_detach(struct strbuf *sb);
+void strbuf_free(struct strbuf *sb);
+
+#endif

@@ -1,0 +1,217 @@
+/* BP_DEBUG_* lookup, parsing and validation. */
+#include "config/config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/fileio.h"
+
+#define BOOL_SPELLINGS "true/false, 1/0, yes/no, on/off (any case)"
+
+int config_parse_bool(const char *name, const char *value, bool *out, struct bp_error *err)
+{
+    static const char *const truthy[] = {"true", "1", "yes", "on", "y", "t"};
+    static const char *const falsy[] = {"false", "0", "no", "off", "n", "f"};
+    const char *start = value;
+    while (isspace((unsigned char)*start))
+        start++;
+    size_t len = strlen(start);
+    while (len > 0 && isspace((unsigned char)start[len - 1]))
+        len--;
+    for (size_t i = 0; i < sizeof truthy / sizeof *truthy; i++) {
+        if (strlen(truthy[i]) == len && strncasecmp(start, truthy[i], len) == 0) {
+            *out = true;
+            return 0;
+        }
+        if (strlen(falsy[i]) == len && strncasecmp(start, falsy[i], len) == 0) {
+            *out = false;
+            return 0;
+        }
+    }
+    return error_set(err, "%s=\"%s\" is not a boolean; use " BOOL_SPELLINGS, name, value);
+}
+
+int config_parse_port(const char *name, const char *value, int *port, struct bp_error *err)
+{
+    char *end = NULL;
+    errno = 0;
+    long n = value[0] >= '0' && value[0] <= '9' ? strtol(value, &end, 10) : -1;
+    if (errno != 0 || end == NULL || *end != '\0' || n < 1 || n > 65535)
+        return error_set(err, "%s=\"%s\" is not a port (1-65535)", name, value);
+    *port = (int)n;
+    return 0;
+}
+
+int config_check_bind(const char *name, const char *value, struct bp_error *err)
+{
+    unsigned char addr[16];
+    if (inet_pton(AF_INET, value, addr) == 1 || inet_pton(AF_INET6, value, addr) == 1)
+        return 0;
+    size_t len = strlen(value);
+    bool hostname = len > 0 && len <= 253 && value[0] != '-' && value[0] != '.';
+    for (size_t i = 0; hostname && i < len; i++)
+        hostname = isalnum((unsigned char)value[i]) || value[i] == '-' || value[i] == '.';
+    if (!hostname)
+        return error_set(err, "%s=\"%s\" is not an IP address or host name", name, value);
+    return 0;
+}
+
+int config_lookup(const char *platform_dir, const char *name, char **value, struct bp_error *err)
+{
+    *value = NULL;
+    if (platform_dir != NULL && platform_dir[0] != '\0') {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/env/%s", platform_dir, name);
+        if (file_exists(path)) {
+            size_t len = 0;
+            if (file_read_all(path, 64 * 1024, value, &len, err) != 0)
+                return -1;
+            if (len > 0 && (*value)[len - 1] == '\n')
+                (*value)[--len] = '\0';
+            return 0;
+        }
+    }
+    const char *env = getenv(name);
+    if (env != NULL) {
+        *value = strdup(env);
+        if (*value == NULL)
+            return error_set(err, "%s: out of memory", name);
+    }
+    return 0;
+}
+
+/* Reads a boolean variable; *set tells whether it was present at all. */
+static int lookup_bool(const char *platform_dir, const char *name, bool *out, bool *set,
+                       struct bp_error *err)
+{
+    char *raw = NULL;
+    *set = false;
+    if (config_lookup(platform_dir, name, &raw, err) != 0)
+        return -1;
+    if (raw == NULL)
+        return 0;
+    int rc = 0;
+    if (raw[0] != '\0') {
+        rc = config_parse_bool(name, raw, out, err);
+        *set = rc == 0;
+    }
+    free(raw);
+    return rc;
+}
+
+int config_debug_enabled(const char *platform_dir, bool *enabled, struct bp_error *err)
+{
+    bool primary = false, alias = false, primary_set, alias_set;
+    if (lookup_bool(platform_dir, "BP_DEBUG", &primary, &primary_set, err) != 0 ||
+        lookup_bool(platform_dir, "BP_DEBUG_ENABLED", &alias, &alias_set, err) != 0)
+        return -1;
+    if (primary_set && alias_set && primary != alias)
+        return error_set(err, "BP_DEBUG=%s and BP_DEBUG_ENABLED=%s disagree; set one of them",
+                         primary ? "true" : "false", alias ? "true" : "false");
+    *enabled = primary_set ? primary : alias_set ? alias : false;
+    return 0;
+}
+
+static int lookup_nonempty(const char *platform_dir, const char *name, char **out,
+                           struct bp_error *err)
+{
+    if (config_lookup(platform_dir, name, out, err) != 0)
+        return -1;
+    if (*out != NULL && (*out)[0] == '\0') {
+        free(*out);
+        *out = NULL;
+    }
+    return 0;
+}
+
+int config_load_build(const char *platform_dir, struct config_build *cfg, struct bp_error *err)
+{
+    memset(cfg, 0, sizeof *cfg);
+    char *raw = NULL;
+    bool set;
+    if (config_debug_enabled(platform_dir, &cfg->enabled, err) != 0)
+        goto fail;
+
+    if (lookup_nonempty(platform_dir, "BP_DEBUG_PORT", &raw, err) != 0)
+        goto fail;
+    if (raw != NULL && config_parse_port("BP_DEBUG_PORT", raw, &cfg->port, err) != 0)
+        goto fail;
+    free(raw);
+    raw = NULL;
+
+    if (lookup_nonempty(platform_dir, "BP_DEBUG_BIND", &cfg->bind, err) != 0)
+        goto fail;
+    if (cfg->bind != NULL && config_check_bind("BP_DEBUG_BIND", cfg->bind, err) != 0)
+        goto fail;
+    if (cfg->bind == NULL && (cfg->bind = strdup("0.0.0.0")) == NULL)
+        goto oom;
+
+    if (lookup_bool(platform_dir, "BP_DEBUG_SUSPEND", &cfg->suspend, &set, err) != 0 ||
+        lookup_bool(platform_dir, "BP_DEBUG_STRICT", &cfg->strict, &set, err) != 0)
+        goto fail;
+
+    if (lookup_nonempty(platform_dir, "BP_DEBUG_PROCESS_TYPES", &cfg->process_types, err) != 0)
+        goto fail;
+
+    if (lookup_nonempty(platform_dir, "BP_DEBUG_PYTHON_DEBUGGER", &cfg->python_debugger, err) != 0)
+        goto fail;
+    if (cfg->python_debugger != NULL && strcmp(cfg->python_debugger, "debugpy") != 0 &&
+        strcmp(cfg->python_debugger, "ptvsd") != 0) {
+        error_set(err, "BP_DEBUG_PYTHON_DEBUGGER=\"%s\" is not supported; use debugpy or ptvsd",
+                  cfg->python_debugger);
+        goto fail;
+    }
+
+    if (lookup_nonempty(platform_dir, "BP_DEBUG_DLV_VERSION", &cfg->dlv_version, err) != 0 ||
+        lookup_nonempty(platform_dir, "BP_DEBUG_DEBUGPY_VERSION", &cfg->debugpy_version, err) != 0 ||
+        lookup_nonempty(platform_dir, "BP_DEBUG_PTVSD_VERSION", &cfg->ptvsd_version, err) != 0 ||
+        lookup_nonempty(platform_dir, "BP_DEBUG_VSDBG_VERSION", &cfg->vsdbg_version, err) != 0)
+        goto fail;
+    return 0;
+
+oom:
+    error_set(err, "loading configuration: out of memory");
+fail:
+    free(raw);
+    config_build_free(cfg);
+    return -1;
+}
+
+void config_build_free(struct config_build *cfg)
+{
+    free(cfg->bind);
+    free(cfg->process_types);
+    free(cfg->python_debugger);
+    free(cfg->dlv_version);
+    free(cfg->debugpy_version);
+    free(cfg->ptvsd_version);
+    free(cfg->vsdbg_version);
+    memset(cfg, 0, sizeof *cfg);
+}
+
+bool config_selects_process(const struct config_build *cfg, const char *type, bool is_default)
+{
+    if (cfg->process_types == NULL)
+        return is_default;
+    const char *p = cfg->process_types;
+    size_t type_len = strlen(type);
+    while (*p) {
+        while (*p == ',' || isspace((unsigned char)*p))
+            p++;
+        const char *start = p;
+        while (*p && *p != ',')
+            p++;
+        const char *end = p;
+        while (end > start && isspace((unsigned char)end[-1]))
+            end--;
+        size_t len = (size_t)(end - start);
+        if ((len == 1 && *start == '*') || (len == type_len && strncmp(start, type, len) == 0))
+            return true;
+    }
+    return false;
+}

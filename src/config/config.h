@@ -1,0 +1,49 @@
+/* The buildpack's BP_DEBUG_* settings: where they are read from (platform
+ * env dir, then process env), their spellings, defaults and validation.
+ * libc-only: bin/detect links it and runs on every build. */
+#ifndef BP_CONFIG_H
+#define BP_CONFIG_H
+
+#include <stdbool.h>
+
+#include "common/error.h"
+
+/* true/false, 1/0, yes/no, on/off, y/n, t/f in any case, surrounding blanks
+ * ignored. Any other value is an error naming the variable and the spellings. */
+int config_parse_bool(const char *name, const char *value, bool *out, struct bp_error *err);
+
+/* A TCP port 1..65535 in decimal. */
+int config_parse_port(const char *name, const char *value, int *port, struct bp_error *err);
+
+/* An IPv4/IPv6 literal, or a host name of [A-Za-z0-9.-]. */
+int config_check_bind(const char *name, const char *value, struct bp_error *err);
+
+/* Looks name up in <platform_dir>/env/<name> (what `pack build --env` and
+ * kpack write; the user's explicit value, so it wins) and then in the process
+ * environment. *value is malloc'd (caller frees) or NULL when unset; a value
+ * read from a file loses one trailing newline. platform_dir may be NULL. */
+int config_lookup(const char *platform_dir, const char *name, char **value, struct bp_error *err);
+
+/* BP_DEBUG, or its Paketo alias BP_DEBUG_ENABLED; both set but disagreeing
+ * is an error. Unset means false. */
+int config_debug_enabled(const char *platform_dir, bool *enabled, struct bp_error *err);
+
+struct config_build {
+    bool enabled;
+    int port;              /* 0: each runtime's default */
+    char *bind;            /* never NULL after load: default "0.0.0.0" */
+    bool suspend;
+    char *process_types;   /* NULL: the default process only; "*": all */
+    char *python_debugger; /* NULL, "debugpy" or "ptvsd" */
+    bool strict;
+    char *dlv_version, *debugpy_version, *ptvsd_version, *vsdbg_version; /* pins or NULL */
+};
+
+int config_load_build(const char *platform_dir, struct config_build *cfg, struct bp_error *err);
+void config_build_free(struct config_build *cfg);
+
+/* Whether process type `type` is selected by cfg->process_types (a comma
+ * list or "*"); is_default is the process's default flag. */
+bool config_selects_process(const struct config_build *cfg, const char *type, bool is_default);
+
+#endif
