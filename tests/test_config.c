@@ -1,0 +1,202 @@
+/* config: boolean spellings, ports, bind addresses, platform env precedence. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config/config.h"
+#include "common/fileio.h"
+
+static char platform[256];
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(platform, sizeof platform, "/tmp/test_config.XXXXXX");
+    if (mkdtemp(platform) == NULL)
+        return -1;
+    char env[300];
+    snprintf(env, sizeof env, "%s/env", platform);
+    unsetenv("BP_DEBUG");
+    unsetenv("BP_DEBUG_ENABLED");
+    return mkdir(env, 0755);
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    return file_remove_tree(platform, NULL);
+}
+
+static void put(const char *name, const char *value)
+{
+    char path[400];
+    snprintf(path, sizeof path, "%s/env/%s", platform, name);
+    assert_int_equal(file_write_atomic(path, value, strlen(value), 0644, NULL), 0);
+}
+
+static void test_bool_spellings(void **state)
+{
+    (void)state;
+    const char *yes[] = {"true", "TRUE", "True", "1", "yes", "YES", "on", "On", " true\n"};
+    const char *no[] = {"false", "FALSE", "0", "no", "off", "OFF"};
+    for (size_t i = 0; i < sizeof yes / sizeof *yes; i++) {
+        bool b = false;
+        assert_int_equal(config_parse_bool("BP_DEBUG", yes[i], &b, NULL), 0);
+        assert_true(b);
+    }
+    for (size_t i = 0; i < sizeof no / sizeof *no; i++) {
+        bool b = true;
+        assert_int_equal(config_parse_bool("BP_DEBUG", no[i], &b, NULL), 0);
+        assert_false(b);
+    }
+}
+
+static void test_bool_invalid_names_variable_and_spellings(void **state)
+{
+    (void)state;
+    struct bp_error err = {{0}};
+    bool b;
+    assert_int_equal(config_parse_bool("BP_DEBUG", "yes-please", &b, &err), -1);
+    assert_non_null(strstr(err.message, "BP_DEBUG=\"yes-please\""));
+    assert_non_null(strstr(err.message, "true/false"));
+    assert_non_null(strstr(err.message, "on/off"));
+}
+
+static void test_port_validation(void **state)
+{
+    (void)state;
+    int port = 0;
+    struct bp_error err = {{0}};
+    assert_int_equal(config_parse_port("BPL_DEBUG_PORT", "56268", &port, &err), 0);
+    assert_int_equal(port, 56268);
+    assert_int_equal(config_parse_port("BPL_DEBUG_PORT", "http", &port, &err), -1);
+    assert_non_null(strstr(err.message, "BPL_DEBUG_PORT=\"http\""));
+    assert_int_equal(config_parse_port("P", "65536", &port, &err), -1);
+    assert_int_equal(config_parse_port("P", "0", &port, &err), -1);
+    assert_int_equal(config_parse_port("P", "-5", &port, &err), -1);
+    assert_int_equal(config_parse_port("P", "80x", &port, &err), -1);
+}
+
+static void test_bind_validation(void **state)
+{
+    (void)state;
+    assert_int_equal(config_check_bind("B", "0.0.0.0", NULL), 0);
+    assert_int_equal(config_check_bind("B", "::1", NULL), 0);
+    assert_int_equal(config_check_bind("B", "localhost", NULL), 0);
+    struct bp_error err = {{0}};
+    assert_int_equal(config_check_bind("BP_DEBUG_BIND", "not an address", &err), -1);
+    assert_non_null(strstr(err.message, "BP_DEBUG_BIND"));
+    assert_int_equal(config_check_bind("B", "", NULL), -1);
+}
+
+static void test_platform_env_wins_over_process_env(void **state)
+{
+    (void)state;
+    setenv("BP_DEBUG", "false", 1);
+    put("BP_DEBUG", "true\n");
+    bool enabled = false;
+    assert_int_equal(config_debug_enabled(platform, &enabled, NULL), 0);
+    assert_true(enabled);
+    unsetenv("BP_DEBUG");
+}
+
+static void test_process_env_and_alias(void **state)
+{
+    (void)state;
+    bool enabled = true;
+    assert_int_equal(config_debug_enabled(platform, &enabled, NULL), 0);
+    assert_false(enabled);
+    setenv("BP_DEBUG_ENABLED", "on", 1);
+    assert_int_equal(config_debug_enabled(platform, &enabled, NULL), 0);
+    assert_true(enabled);
+    unsetenv("BP_DEBUG_ENABLED");
+}
+
+static void test_alias_disagreement_is_an_error(void **state)
+{
+    (void)state;
+    put("BP_DEBUG", "true");
+    put("BP_DEBUG_ENABLED", "false");
+    struct bp_error err = {{0}};
+    bool enabled;
+    assert_int_equal(config_debug_enabled(platform, &enabled, &err), -1);
+    assert_non_null(strstr(err.message, "BP_DEBUG_ENABLED"));
+}
+
+static void test_load_build_defaults_and_values(void **state)
+{
+    (void)state;
+    struct config_build cfg;
+    assert_int_equal(config_load_build(platform, &cfg, NULL), 0);
+    assert_false(cfg.enabled);
+    assert_string_equal(cfg.bind, "0.0.0.0");
+    assert_int_equal(cfg.port, 0);
+    assert_null(cfg.process_types);
+    config_build_free(&cfg);
+
+    put("BP_DEBUG", "1");
+    put("BP_DEBUG_PORT", "4000");
+    put("BP_DEBUG_BIND", "127.0.0.1");
+    put("BP_DEBUG_SUSPEND", "yes");
+    put("BP_DEBUG_PROCESS_TYPES", "web, worker");
+    put("BP_DEBUG_DLV_VERSION", "1.27");
+    assert_int_equal(config_load_build(platform, &cfg, NULL), 0);
+    assert_true(cfg.enabled);
+    assert_int_equal(cfg.port, 4000);
+    assert_string_equal(cfg.bind, "127.0.0.1");
+    assert_true(cfg.suspend);
+    assert_string_equal(cfg.dlv_version, "1.27");
+    assert_true(config_selects_process(&cfg, "worker", false));
+    assert_true(config_selects_process(&cfg, "web", false));
+    assert_false(config_selects_process(&cfg, "cron", true));
+    config_build_free(&cfg);
+}
+
+static void test_load_build_rejects_bad_values(void **state)
+{
+    (void)state;
+    struct config_build cfg;
+    struct bp_error err = {{0}};
+    put("BP_DEBUG_PORT", "http");
+    assert_int_equal(config_load_build(platform, &cfg, &err), -1);
+    assert_non_null(strstr(err.message, "BP_DEBUG_PORT"));
+    put("BP_DEBUG_PORT", "80");
+    put("BP_DEBUG_PYTHON_DEBUGGER", "pdb");
+    assert_int_equal(config_load_build(platform, &cfg, &err), -1);
+    assert_non_null(strstr(err.message, "BP_DEBUG_PYTHON_DEBUGGER"));
+}
+
+static void test_selects_default_or_star(void **state)
+{
+    (void)state;
+    struct config_build cfg = {0};
+    assert_true(config_selects_process(&cfg, "web", true));
+    assert_false(config_selects_process(&cfg, "worker", false));
+    cfg.process_types = "*";
+    assert_true(config_selects_process(&cfg, "worker", false));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bool_spellings),
+        cmocka_unit_test(test_bool_invalid_names_variable_and_spellings),
+        cmocka_unit_test(test_port_validation),
+        cmocka_unit_test(test_bind_validation),
+        cmocka_unit_test_setup_teardown(test_platform_env_wins_over_process_env, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_process_env_and_alias, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_alias_disagreement_is_an_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_load_build_defaults_and_values, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_load_build_rejects_bad_values, setup, teardown),
+        cmocka_unit_test(test_selects_default_or_star),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
