@@ -1,0 +1,47 @@
+/* The launch wrapper's decision: from the name it runs under, its argv,
+ * BPL_DEBUG_* and the debug-tools layer, what to exec (or, as the exec.d
+ * helper, what TOML to print). Pure apart from reading the layer's links, so
+ * tests can check every shape without exec'ing anything. */
+#ifndef BP_LAUNCH_H
+#define BP_LAUNCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/error.h"
+
+/* Returns the value of an environment variable, or NULL when unset. */
+typedef const char *launch_getenv_fn(const char *name, void *data);
+
+#define LAUNCH_MAX_ENV 4
+
+struct launch_plan {
+    char *path;   /* the file to execve; NULL for the exec.d helper */
+    char **argv;  /* NULL-terminated; argv[0] included */
+    size_t argc;
+    /* variables to set before exec (the rest of the environment passes on) */
+    struct { char *name; char *value; } env[LAUNCH_MAX_ENV];
+    size_t env_len;
+    bool debugging;   /* the debugger is on in the final command */
+    bool exec_d;      /* exec.d helper: print toml on fd 3, exit 0 */
+    char *toml;       /* exec.d output ("" for none); NULL unless exec_d */
+    char *messages;   /* lines for stderr, each ending in '\n'; NULL if none */
+};
+
+/* Plans the launch for the tool `name` (the basename of argv[0]: dlv,
+ * python*, node, nodemon, npm, or jdwp for exec.d) in the debug-tools layer
+ * layer_dir (real tools are read from <layer_dir>/real/<name>). Bad BPL_DEBUG_*
+ * values or an unexpected argv shape never fail: the plan then runs the app
+ * without the debugger and says why in messages. Returns -1 only when nothing
+ * can be exec'd (err says what is missing). */
+int launch_plan(const char *name, int argc, char *const argv[], launch_getenv_fn *getenv_fn,
+                void *getenv_data, const char *layer_dir, struct launch_plan *plan,
+                struct bp_error *err);
+void launch_plan_free(struct launch_plan *plan);
+
+/* Appends s to out as a TOML basic string (quotes, escapes). 0; -2 when s is
+ * not valid UTF-8 (TOML cannot hold it; out is unchanged); -1 out of memory. */
+struct strbuf;
+int launch_toml_quote(struct strbuf *out, const char *s);
+
+#endif

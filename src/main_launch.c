@@ -1,0 +1,99 @@
+/* debug-launch: the program behind <layer>/wrap/{dlv,python,node,npm} and
+ * exec.d's jdwp. It applies BPL_DEBUG_* and execs (never forks), so the app
+ * keeps this pid and gets signals and exit codes unchanged. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "launch/launch.h"
+
+static const char *env_get(const char *name, void *data)
+{
+    (void)data;
+    return getenv(name);
+}
+
+/* The layer is the grandparent of the real executable: <layer>/wrap/debug-launch
+ * (the tool names and exec.d entries are symlinks to it). */
+static int find_layer(const char *argv0, char *out, size_t len)
+{
+    ssize_t n = readlink("/proc/self/exe", out, len - 1);
+    if (n > 0) {
+        out[n] = '\0';
+    } else {
+        char resolved[PATH_MAX];
+        if (realpath(argv0, resolved) == NULL || strlen(resolved) >= len)
+            return -1;
+        strcpy(out, resolved);
+    }
+    for (int up = 0; up < 2; up++) {
+        char *slash = strrchr(out, '/');
+        if (slash == NULL)
+            return -1;
+        slash[slash == out ? 1 : 0] = '\0';
+    }
+    return 0;
+}
+
+static int write_all(int fd, const char *data, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, data, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        data += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *argv0 = argc > 0 && argv[0] ? argv[0] : "debug-launch";
+    const char *slash = strrchr(argv0, '/');
+    const char *name = slash ? slash + 1 : argv0;
+    char layer[PATH_MAX];
+    if (find_layer(argv0, layer, sizeof layer) != 0) {
+        fprintf(stderr, "debug-launch: cannot find the debug-tools layer from /proc/self/exe or %s\n",
+                argv0);
+        return 127;
+    }
+
+    struct launch_plan plan;
+    struct bp_error err = {{0}};
+    int rc = launch_plan(name, argc, argv, env_get, NULL, layer, &plan, &err);
+    if (plan.messages != NULL)
+        fputs(plan.messages, stderr);
+    if (rc != 0) {
+        fprintf(stderr, "debug-launch: %s\n", err.message);
+        launch_plan_free(&plan);
+        return 127;
+    }
+
+    if (plan.exec_d) {
+        /* exec.d output goes to fd 3; by hand (no fd 3) it goes to stdout.
+         * A failure must not stop the app, so the exit code stays 0. */
+        size_t len = strlen(plan.toml);
+        if (len > 0 && write_all(3, plan.toml, len) != 0) {
+            if (errno != EBADF || write_all(STDOUT_FILENO, plan.toml, len) != 0)
+                fprintf(stderr, "debug-launch: writing the exec.d output: %s\n", strerror(errno));
+        }
+        launch_plan_free(&plan);
+        return 0;
+    }
+
+    for (size_t i = 0; i < plan.env_len; i++) {
+        if (setenv(plan.env[i].name, plan.env[i].value, 1) != 0)
+            fprintf(stderr, "debug-launch: setting %s: %s\n", plan.env[i].name, strerror(errno));
+    }
+    execv(plan.path, plan.argv);
+    int e = errno;
+    fprintf(stderr, "debug-launch: cannot run %s: %s\n", plan.path, strerror(e));
+    launch_plan_free(&plan);
+    return e == ENOENT ? 127 : 126;
+}

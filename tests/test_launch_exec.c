@@ -1,0 +1,515 @@
+/* The real debug-launch binary run through a temporary layer: what it
+ * execs, with which argv and env, that the app keeps the wrapper's pid (so
+ * SIGTERM and the exit code reach it), and the exec.d output on fd 3.
+ * The "real tools" are this test binary itself in probe mode (LAUNCH_PROBE
+ * set), which prints its pid, executable, argv and environment. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "common/fileio.h"
+#include "common/strbuf.h"
+
+#ifndef LAUNCH_BIN
+#error "tests/launch.cmake defines LAUNCH_BIN (the built debug-launch)"
+#endif
+
+extern char **environ;
+
+/* ---- probe mode: the stand-in for dlv, python, node, npm and the app ---- */
+
+static void on_sigterm(int sig)
+{
+    (void)sig;
+    static const char msg[] = "got SIGTERM\n";
+    if (write(STDOUT_FILENO, msg, sizeof msg - 1) < 0)
+        _exit(41);
+    _exit(42);
+}
+
+static int probe(int argc, char **argv)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[n > 0 ? n : 0] = '\0';
+    printf("pid=%d\nexe=%s\n", (int)getpid(), exe);
+    for (int i = 0; i < argc; i++)
+        printf("argv[%d]=%s\n", i, argv[i]);
+    for (char **e = environ; *e; e++)
+        printf("env:%s\n", *e);
+    const char *mode = getenv("LAUNCH_PROBE");
+    if (strcmp(mode, "wait") == 0) {
+        struct sigaction sa = {0};
+        sa.sa_handler = on_sigterm;
+        sigaction(SIGTERM, &sa, NULL);
+        printf("ready\n");
+        fflush(stdout);
+        for (;;)
+            pause();
+    }
+    fflush(stdout);
+    const char *code = getenv("LAUNCH_PROBE_EXIT");
+    return code ? atoi(code) : 0;
+}
+
+/* ---- fixture: a layer laid out as bin/build makes it (wrappers in wrap/) ---- */
+
+struct fixture {
+    char root[64];
+    char layer[128];
+    char self[PATH_MAX]; /* this test binary: every real tool */
+};
+
+static void copy_file(const char *from, const char *to)
+{
+    char *data = NULL;
+    size_t len = 0;
+    struct bp_error err;
+    if (file_read_all(from, 64u << 20, &data, &len, &err) != 0)
+        fail_msg("%s", err.message);
+    if (file_write_atomic(to, data, len, 0755, &err) != 0)
+        fail_msg("%s", err.message);
+    free(data);
+}
+
+static void at(const struct fixture *f, const char *rel, char *out, size_t len)
+{
+    snprintf(out, len, "%s/%s", f->layer, rel);
+}
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    snprintf(f->root, sizeof f->root, "/tmp/launch-exec-XXXXXX");
+    assert_non_null(mkdtemp(f->root));
+    snprintf(f->layer, sizeof f->layer, "%s/debug-tools", f->root);
+    ssize_t n = readlink("/proc/self/exe", f->self, sizeof f->self - 1);
+    assert_true(n > 0);
+    f->self[n] = '\0';
+
+    char p[PATH_MAX];
+    const char *dirs[] = {"", "wrap", "real", "debugpy", "exec.d", "exec.d/web"};
+    for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++) {
+        at(f, dirs[i], p, sizeof p);
+        assert_int_equal(mkdir(p, 0755), 0);
+    }
+    /* a copy, not a link: the wrapper finds its layer from its own path */
+    at(f, "wrap/debug-launch", p, sizeof p);
+    copy_file(LAUNCH_BIN, p);
+    const char *tools[] = {"dlv", "python", "node", "npm"};
+    for (size_t i = 0; i < sizeof tools / sizeof *tools; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "wrap/%s", tools[i]);
+        at(f, name, p, sizeof p);
+        assert_int_equal(symlink("debug-launch", p), 0);
+        snprintf(name, sizeof name, "real/%s", tools[i]);
+        at(f, name, p, sizeof p);
+        assert_int_equal(symlink(f->self, p), 0);
+    }
+    at(f, "exec.d/web/jdwp", p, sizeof p);
+    assert_int_equal(symlink("../../wrap/debug-launch", p), 0);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    struct bp_error err;
+    assert_int_equal(file_remove_tree(f->root, &err), 0);
+    free(f);
+    return 0;
+}
+
+/* ---- running the wrapper ---- */
+
+struct run {
+    pid_t pid;
+    int status;
+    char *out, *err, *fd3;
+};
+
+static char *read_all(int fd)
+{
+    struct strbuf sb = STRBUF_INIT;
+    char buf[4096];
+    for (;;) {
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        assert_int_equal(strbuf_append(&sb, buf, (size_t)n), 0);
+    }
+    close(fd);
+    return strbuf_detach(&sb);
+}
+
+/* envp: NULL-terminated "NAME=VALUE" list added to a minimal environment. */
+static pid_t spawn(const char *path, char *const argv[], const char *const *extra_env,
+                   bool with_fd3, int *out_fd, int *err_fd, int *fd3_fd)
+{
+    int out[2], errp[2], three[2] = {-1, -1};
+    assert_int_equal(pipe(out), 0);
+    assert_int_equal(pipe(errp), 0);
+    if (with_fd3)
+        assert_int_equal(pipe(three), 0);
+    const char *env[32];
+    size_t n = 0;
+    env[n++] = "PATH=/usr/local/bin:/usr/bin:/bin";
+    const char *pass[] = {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"};
+    static char passed[3][512];
+    for (size_t i = 0; i < 3; i++) {
+        const char *v = getenv(pass[i]);
+        if (v != NULL) {
+            snprintf(passed[i], sizeof passed[i], "%s=%s", pass[i], v);
+            env[n++] = passed[i];
+        }
+    }
+    for (size_t i = 0; extra_env && extra_env[i] && n + 1 < 32; i++)
+        env[n++] = extra_env[i];
+    env[n] = NULL;
+
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(out[1], STDOUT_FILENO);
+        dup2(errp[1], STDERR_FILENO);
+        if (with_fd3) {
+            dup2(three[1], 3);
+        } else {
+            close(3);
+        }
+        /* nothing else leaks into the wrapper */
+        for (int fd = 4; fd < 256; fd++)
+            close(fd);
+        execve(path, argv, (char *const *)env);
+        _exit(126);
+    }
+    close(out[1]);
+    close(errp[1]);
+    if (with_fd3)
+        close(three[1]);
+    *out_fd = out[0];
+    *err_fd = errp[0];
+    if (fd3_fd)
+        *fd3_fd = three[0];
+    return pid;
+}
+
+static void run_wrapper(const char *path, char *const argv[], const char *const *extra_env,
+                        bool with_fd3, struct run *r)
+{
+    int out, err, three = -1;
+    r->pid = spawn(path, argv, extra_env, with_fd3, &out, &err, &three);
+    r->out = read_all(out);
+    r->err = read_all(err);
+    r->fd3 = with_fd3 ? read_all(three) : NULL;
+    assert_int_equal(waitpid(r->pid, &r->status, 0), r->pid);
+}
+
+static void run_free(struct run *r)
+{
+    free(r->out);
+    free(r->err);
+    free(r->fd3);
+}
+
+static bool has_line(const char *text, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static bool has_line(const char *text, const char *fmt, ...)
+{
+    char line[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    size_t len = strlen(line);
+    for (const char *p = text; p && *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        if (n == len && strncmp(p, line, n) == 0)
+            return true;
+        p = nl ? nl + 1 : NULL;
+    }
+    return false;
+}
+
+static void expect_line(const char *text, const char *line)
+{
+    if (!has_line(text, "%s", line))
+        fail_msg("no line \"%s\" in:\n%s", line, text);
+}
+
+/* ---- tests ---- */
+
+static void test_exec_dlv_enabled(void **state)
+{
+    struct fixture *f = *state;
+    char dlv[PATH_MAX], want[PATH_MAX + 16];
+    at(f, "wrap/dlv", dlv, sizeof dlv);
+    const char *env[] = {"LAUNCH_PROBE=1", "BPL_DEBUG_PORT=4000", NULL};
+    struct run r;
+    run_wrapper(dlv, (char *const[]){dlv, "exec", "--headless", "--continue",
+                                     "--listen=0.0.0.0:56268", "/workspace/app", "--", "a",
+                                     "b c", NULL},
+                env, false, &r);
+    assert_true(WIFEXITED(r.status));
+    assert_int_equal(WEXITSTATUS(r.status), 0);
+    snprintf(want, sizeof want, "exe=%s", f->self);
+    expect_line(r.out, want);
+    snprintf(want, sizeof want, "argv[0]=%s", f->self);
+    expect_line(r.out, want);
+    expect_line(r.out, "argv[1]=exec");
+    expect_line(r.out, "argv[3]=--continue");
+    expect_line(r.out, "argv[4]=--listen=0.0.0.0:4000");
+    expect_line(r.out, "argv[8]=b c");
+    snprintf(want, sizeof want, "pid=%d", (int)r.pid);
+    expect_line(r.out, want);
+    assert_string_equal(r.err, "debug-launch: dlv listening on 0.0.0.0:4000 "
+                               "(BPL_DEBUG_ENABLED=false turns it off)\n");
+    run_free(&r);
+}
+
+static void test_exec_dlv_disabled_runs_app(void **state)
+{
+    struct fixture *f = *state;
+    char dlv[PATH_MAX], want[PATH_MAX + 16];
+    at(f, "wrap/dlv", dlv, sizeof dlv);
+    const char *env[] = {"LAUNCH_PROBE=1", "BPL_DEBUG_ENABLED=false", "KEEP_ME=yes", NULL};
+    struct run r;
+    run_wrapper(dlv, (char *const[]){dlv, "exec", "--headless", "--listen=:56268", f->self,
+                                     "--", "a", "b c", NULL},
+                env, false, &r);
+    assert_int_equal(WEXITSTATUS(r.status), 0);
+    snprintf(want, sizeof want, "argv[0]=%s", f->self);
+    expect_line(r.out, want);
+    expect_line(r.out, "argv[1]=a");
+    expect_line(r.out, "argv[2]=b c");
+    assert_null(strstr(r.out, "argv[3]"));
+    expect_line(r.out, "env:KEEP_ME=yes");
+    expect_line(r.out, "env:BPL_DEBUG_ENABLED=false");
+    assert_string_equal(r.err, "");
+    run_free(&r);
+}
+
+static void test_exec_python_env(void **state)
+{
+    struct fixture *f = *state;
+    char python[PATH_MAX], want[PATH_MAX + 32];
+    at(f, "wrap/python", python, sizeof python);
+    const char *env[] = {"LAUNCH_PROBE=1", "PYTHONPATH=/app/lib", NULL};
+    struct run r;
+    run_wrapper(python, (char *const[]){python, "-m", "debugpy", "--listen", "0.0.0.0:5678",
+                                        "app.py", NULL},
+                env, false, &r);
+    assert_int_equal(WEXITSTATUS(r.status), 0);
+    snprintf(want, sizeof want, "env:PYTHONPATH=%s/debugpy:/app/lib", f->layer);
+    expect_line(r.out, want);
+    expect_line(r.out, "env:PYDEVD_DISABLE_FILE_VALIDATION=1");
+    /* exec'd as the link's target, not as real/python */
+    snprintf(want, sizeof want, "argv[0]=%s", f->self);
+    expect_line(r.out, want);
+    expect_line(r.out, "argv[5]=app.py");
+    assert_string_equal(r.err, "debug-launch: debugpy listening on 0.0.0.0:5678 "
+                               "(BPL_DEBUG_ENABLED=false turns it off)\n");
+    run_free(&r);
+}
+
+static void test_exec_keeps_pid_and_signals(void **state)
+{
+    struct fixture *f = *state;
+    char dlv[PATH_MAX];
+    at(f, "wrap/dlv", dlv, sizeof dlv);
+    const char *env[] = {"LAUNCH_PROBE=wait", "BPL_DEBUG_ENABLED=0", NULL};
+    int out, err;
+    pid_t pid = spawn(dlv, (char *const[]){dlv, "exec", "--listen=:1", f->self, NULL}, env, false,
+                      &out, &err, NULL);
+    /* wait for "ready" before signalling, so the handler is in place */
+    struct strbuf seen = STRBUF_INIT;
+    char buf[4096];
+    while (seen.data == NULL || strstr(seen.data, "ready\n") == NULL) {
+        ssize_t n = read(out, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        assert_true(n > 0);
+        assert_int_equal(strbuf_append(&seen, buf, (size_t)n), 0);
+    }
+    assert_true(has_line(seen.data, "pid=%d", (int)pid));
+    assert_int_equal(kill(pid, SIGTERM), 0);
+    char *rest = read_all(out);
+    char *errors = read_all(err);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 42);
+    expect_line(rest, "got SIGTERM");
+    assert_string_equal(errors, "");
+    free(rest);
+    free(errors);
+    strbuf_free(&seen);
+}
+
+static void test_exec_exit_code_passes(void **state)
+{
+    struct fixture *f = *state;
+    char node[PATH_MAX];
+    at(f, "wrap/node", node, sizeof node);
+    const char *env[] = {"LAUNCH_PROBE=1", "LAUNCH_PROBE_EXIT=7", NULL};
+    struct run r;
+    run_wrapper(node, (char *const[]){node, "--inspect=0.0.0.0:9229", "app.js", NULL}, env, false,
+                &r);
+    assert_true(WIFEXITED(r.status));
+    assert_int_equal(WEXITSTATUS(r.status), 7);
+    expect_line(r.out, "argv[1]=--inspect=0.0.0.0:9229");
+    run_free(&r);
+}
+
+static void test_exec_npm_marker_never_reaches_npm(void **state)
+{
+    struct fixture *f = *state;
+    char npm[PATH_MAX];
+    at(f, "wrap/npm", npm, sizeof npm);
+    const char *env[] = {"LAUNCH_PROBE=1", "NODE_OPTIONS=--no-warnings", NULL};
+    struct run r;
+    run_wrapper(npm, (char *const[]){npm, "--inspect=0.0.0.0:9229", "start", NULL}, env, false,
+                &r);
+    assert_int_equal(WEXITSTATUS(r.status), 0);
+    expect_line(r.out, "argv[1]=start");
+    expect_line(r.out, "argv[2]=--node-options=--no-warnings --inspect=0.0.0.0:9229");
+    assert_null(strstr(r.out, "argv[3]"));
+    /* npm's own node must not get the inspector */
+    expect_line(r.out, "env:NODE_OPTIONS=--no-warnings");
+    run_free(&r);
+}
+
+/* Decodes TOML with Python's tomllib, an independent reader, and returns the
+ * JAVA_TOOL_OPTIONS value printed as JSON (so escapes are visible). */
+static char *decode_with_tomllib(const char *toml)
+{
+    char path[] = "/tmp/launch-toml-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, toml, strlen(toml)), (ssize_t)strlen(toml));
+    close(fd);
+    char cmd[512];
+    snprintf(cmd, sizeof cmd,
+             "python3 -c 'import json,sys,tomllib; "
+             "print(json.dumps(tomllib.load(open(sys.argv[1],\"rb\"))))' %s",
+             path);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    char *out = read_all(dup(fileno(p)));
+    int rc = pclose(p);
+    unlink(path);
+    if (rc != 0) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+static void test_exec_jdwp_on_fd3(void **state)
+{
+    struct fixture *f = *state;
+    char jdwp[PATH_MAX];
+    at(f, "exec.d/web/jdwp", jdwp, sizeof jdwp);
+    const char *env[] = {"JAVA_TOOL_OPTIONS=-Dq=\"x\\y\"\t-Dname=caf\xc3\xa9",
+                         "BPL_DEBUG_PORT_DEFAULT=8000", NULL};
+    struct run r;
+    run_wrapper(jdwp, (char *const[]){jdwp, NULL}, env, true, &r);
+    assert_true(WIFEXITED(r.status));
+    assert_int_equal(WEXITSTATUS(r.status), 0);
+    assert_string_equal(r.out, "");
+    assert_string_equal(r.fd3, "JAVA_TOOL_OPTIONS = \"-Dq=\\\"x\\\\y\\\"\\t-Dname=caf\xc3\xa9 "
+                               "-agentlib:jdwp=transport=dt_socket,server=y,suspend=n,"
+                               "address=0.0.0.0:8000\"\n");
+    assert_string_equal(r.err, "debug-launch: JDWP listening on 0.0.0.0:8000 "
+                               "(BPL_DEBUG_ENABLED=false turns it off)\n");
+    if (system("python3 -c 'import tomllib' 2>/dev/null") == 0) {
+        char *json = decode_with_tomllib(r.fd3);
+        assert_non_null(json);
+        assert_string_equal(json, "{\"JAVA_TOOL_OPTIONS\": \"-Dq=\\\"x\\\\y\\\"\\t-Dname=caf\\u00e9 "
+                                  "-agentlib:jdwp=transport=dt_socket,server=y,suspend=n,"
+                                  "address=0.0.0.0:8000\"}\n");
+        free(json);
+    }
+    run_free(&r);
+
+    /* off: nothing on fd 3, exit 0 */
+    const char *off[] = {"BPL_DEBUG_ENABLED=false", NULL};
+    run_wrapper(jdwp, (char *const[]){jdwp, NULL}, off, true, &r);
+    assert_int_equal(WEXITSTATUS(r.status), 0);
+    assert_string_equal(r.fd3, "");
+    assert_string_equal(r.err, "");
+    run_free(&r);
+
+    /* run by hand, without fd 3: the TOML goes to stdout */
+    run_wrapper(jdwp, (char *const[]){jdwp, NULL}, NULL, false, &r);
+    assert_int_equal(WEXITSTATUS(r.status), 0);
+    assert_true(strncmp(r.out, "JAVA_TOOL_OPTIONS = \"-agentlib:jdwp=", 36) == 0);
+    run_free(&r);
+}
+
+static void test_exec_missing_real_tool(void **state)
+{
+    struct fixture *f = *state;
+    char python[PATH_MAX], link[PATH_MAX];
+    at(f, "wrap/python", python, sizeof python);
+    at(f, "real/python", link, sizeof link);
+    assert_int_equal(unlink(link), 0);
+    struct run r;
+    const char *env[] = {"LAUNCH_PROBE=1", NULL};
+    run_wrapper(python, (char *const[]){python, "app.py", NULL}, env, false, &r);
+    assert_true(WIFEXITED(r.status));
+    assert_int_equal(WEXITSTATUS(r.status), 127);
+    assert_string_equal(r.out, "");
+    assert_non_null(strstr(r.err, link));
+    assert_int_equal(strchr(r.err, '\n') - r.err + 1, (long)strlen(r.err)); /* one line */
+    run_free(&r);
+}
+
+static void test_exec_bare_binary_missing(void **state)
+{
+    struct fixture *f = *state;
+    char dlv[PATH_MAX];
+    at(f, "wrap/dlv", dlv, sizeof dlv);
+    const char *env[] = {"BPL_DEBUG_ENABLED=false", NULL};
+    struct run r;
+    run_wrapper(dlv, (char *const[]){dlv, "exec", "/nonexistent/app", NULL}, env, false, &r);
+    assert_int_equal(WEXITSTATUS(r.status), 127);
+    assert_string_equal(r.err,
+                        "debug-launch: cannot run /nonexistent/app: No such file or directory\n");
+    run_free(&r);
+}
+
+int main(int argc, char **argv)
+{
+    if (getenv("LAUNCH_PROBE") != NULL)
+        return probe(argc, argv);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_exec_dlv_enabled, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_exec_dlv_disabled_runs_app, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_exec_python_env, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_exec_keeps_pid_and_signals, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_exec_exit_code_passes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_exec_npm_marker_never_reaches_npm, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_exec_jdwp_on_fd3, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_exec_missing_real_tool, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_exec_bare_binary_missing, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
