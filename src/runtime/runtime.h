@@ -1,0 +1,125 @@
+/* Runtimes: recognise what a process runs (Go, Python, Node.js, .NET, JVM)
+ * from its command and the files it names, and plan how to run it under a
+ * debugger. One file per runtime; a new runtime is one file and one entry
+ * in the table in runtime.c. */
+#ifndef BP_RUNTIME_H
+#define BP_RUNTIME_H
+
+#include <stdbool.h>
+
+#include "cnb/cnb.h"
+#include "command/command.h"
+#include "common/error.h"
+
+enum runtime_id { RUNTIME_GO, RUNTIME_PYTHON, RUNTIME_NODE, RUNTIME_DOTNET, RUNTIME_JVM, RUNTIME_COUNT };
+
+/* Tools and launch pieces a plan needs in the debug-tools layer. */
+enum runtime_need {
+    NEED_DLV = 1 << 0,     /* <layer>/dlv/dlv, and the dlv wrapper */
+    NEED_DEBUGPY = 1 << 1, /* <layer>/debugpy/, and the python wrapper */
+    NEED_PTVSD = 1 << 2,   /* <layer>/ptvsd/, and the python wrapper */
+    NEED_VSDBG = 1 << 3,   /* <layer>/vsdbg/ */
+    NEED_NODE = 1 << 4,    /* the node wrapper */
+    NEED_NPM = 1 << 5,     /* the npm wrapper */
+    NEED_JDWP = 1 << 6,    /* exec.d/<type>/jdwp */
+};
+
+/* What the build knows that runtimes need. */
+struct runtime_context {
+    const char *app_dir;
+    const char *layer_dir; /* the final path of the debug-tools layer */
+    const char *path_env;  /* PATH at build time, to resolve bare commands */
+    const char *bind;      /* BP_DEBUG_BIND */
+    int port;              /* BP_DEBUG_PORT, 0 for the runtime's default */
+    bool suspend;
+    bool strict;
+    const char *python_debugger; /* NULL, "debugpy", "ptvsd" */
+    /* Which Python debugger the dependencies offer for a Python version:
+     * "debugpy", "ptvsd" or NULL (none fits). NULL callback: debugpy. */
+    const char *(*python_debugger_for)(const char *python_version, void *data);
+    void *data;
+};
+
+/* A process as the runtimes see it: shell wrappers and `cd DIR &&` taken
+ * off, command and args as one argv, argv[0] resolved to a file. */
+struct runtime_process {
+    const struct cnb_process *original;
+    struct command_argv argv;
+    size_t command_len; /* how many leading argv items came from `command` */
+    char *workdir;      /* from `cd DIR &&`, else the original's, else NULL */
+    char *executable;   /* argv[0] resolved to an absolute path, or NULL */
+};
+
+#define RUNTIME_MAX_LINKS 4
+#define RUNTIME_MAX_NOTES 8
+
+struct runtime_plan {
+    enum runtime_id runtime;
+    bool already_debug; /* the command already runs under a debugger */
+    bool rewritten;     /* command/args below replace the process */
+    struct command_argv command;
+    struct command_argv args;
+    char *workdir;
+    unsigned needs;              /* enum runtime_need bits */
+    const char *protocol;        /* "dlv", "dap", "devtools", "jdwp"; NULL: no port (vsdbg) */
+    int port;
+    bool wait;                   /* suspends until a client attaches */
+    char *runtime_version;       /* "go1.26.8", "3.11.7", ... or NULL */
+    /* real tools the wrappers exec: <layer>/real/<name> -> <target> */
+    struct { char *name; char *target; } links[RUNTIME_MAX_LINKS];
+    size_t links_len;
+    /* build-log lines: warnings about what will not debug well, with the fix */
+    char *warnings[RUNTIME_MAX_NOTES];
+    size_t warnings_len;
+    char *tool_path;             /* the real debugger in the image, for labels */
+};
+
+const char *runtime_name(enum runtime_id id);       /* "go", "python", ... */
+const char *runtime_label_name(enum runtime_id id); /* Skaffold's: go, python, nodejs, netcore, jvm */
+int runtime_default_port(enum runtime_id id);
+
+/* Builds the runtime view of a process (unwraps shells, resolves argv[0]).
+ * Errors name the process type: an empty command, unbalanced quotes. */
+int runtime_process_init(struct runtime_process *rp, const struct cnb_process *p,
+                         const struct runtime_context *ctx, struct bp_error *err);
+void runtime_process_free(struct runtime_process *rp);
+
+/* Finds the runtime and plans the debug launch. Returns 1 with *plan filled,
+ * 0 when no runtime recognises the process (*why says why, for the log), or
+ * -1 on an error that must fail the build (named process, what was wrong). */
+int runtime_plan_process(const struct runtime_process *rp, const struct runtime_context *ctx,
+                         struct runtime_plan *plan, char *why, size_t why_len, struct bp_error *err);
+void runtime_plan_free(struct runtime_plan *plan);
+
+/* Helpers shared by the runtime files. */
+/* Sets plan->command and plan->args from a rewritten full argv: its last
+ * items that were the original API >= 0.9 args stay args (users may replace
+ * them at launch), the rest is the command. Sets plan->rewritten. */
+int runtime_plan_set_argv(struct runtime_plan *plan, const struct runtime_process *rp,
+                          const struct command_argv *full, struct bp_error *err);
+/* <layer>/<relative>, malloc'd. */
+char *runtime_layer_path(const struct runtime_context *ctx, const char *relative);
+int runtime_plan_warn(struct runtime_plan *plan, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int runtime_plan_link(struct runtime_plan *plan, const char *name, const char *target);
+const char *runtime_basename(const char *path);
+/* "HOST:PORT", with IPv6 hosts in brackets. */
+void runtime_format_address(char *out, size_t len, const char *host, int port);
+/* Resolves a command name against dir (for relative paths) and PATH. */
+char *runtime_resolve_command(const char *name, const char *dir, const char *path_env);
+/* The interpreter named by a file's #! line (the first word, or the word
+ * after /usr/bin/env), or NULL. */
+char *runtime_read_shebang(const char *path);
+
+/* Per-runtime planners (runtime_<name>.c): 1 recognised, 0 not, -1 error. */
+int runtime_go_plan(const struct runtime_process *rp, const struct runtime_context *ctx,
+                    struct runtime_plan *plan, struct bp_error *err);
+int runtime_python_plan(const struct runtime_process *rp, const struct runtime_context *ctx,
+                        struct runtime_plan *plan, struct bp_error *err);
+int runtime_node_plan(const struct runtime_process *rp, const struct runtime_context *ctx,
+                      struct runtime_plan *plan, struct bp_error *err);
+int runtime_dotnet_plan(const struct runtime_process *rp, const struct runtime_context *ctx,
+                        struct runtime_plan *plan, struct bp_error *err);
+int runtime_jvm_plan(const struct runtime_process *rp, const struct runtime_context *ctx,
+                     struct runtime_plan *plan, struct bp_error *err);
+
+#endif

@@ -1,0 +1,386 @@
+/* runtime: recognising each runtime from real files and planning the
+ * debug command, including shell unwrapping and already-debug commands. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/fileio.h"
+#include "runtime/runtime.h"
+
+static char dir[256];
+static char go_binary[512];
+static char python[512];
+
+static int group_setup(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof dir, "/tmp/test_runtime.XXXXXX");
+    if (mkdtemp(dir) == NULL)
+        return -1;
+    /* A real Go binary: recognition reads its build info. */
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "cd %s && mkdir -p gosrc && cd gosrc && printf 'package main\\nfunc main(){}\\n' > main.go && "
+             "printf 'module example.com/app\\ngo 1.22\\n' > go.mod && "
+             "GOFLAGS=-buildvcs=false go build -o ../app . >/dev/null 2>&1", dir);
+    if (system(cmd) != 0)
+        return -1;
+    snprintf(go_binary, sizeof go_binary, "%s/app", dir);
+    /* The machine's real python3 (the version is asked from it). */
+    const char *candidates[] = {"/usr/bin/python3", "/usr/local/bin/python3"};
+    for (size_t i = 0; i < 2 && python[0] == '\0'; i++)
+        if (access(candidates[i], X_OK) == 0)
+            snprintf(python, sizeof python, "%s", candidates[i]);
+    /* A console script whose #! is that python. */
+    char script[600];
+    snprintf(script, sizeof script, "%s/gunicorn", dir);
+    char body[1024];
+    snprintf(body, sizeof body, "#!%s\nimport sys\nprint(sys.argv)\n", python);
+    if (file_write_atomic(script, body, strlen(body), 0755, NULL) != 0)
+        return -1;
+    /* A .NET-shaped app: App.dll with App.runtimeconfig.json and an apphost. */
+    snprintf(script, sizeof script, "%s/App.dll", dir);
+    file_write_atomic(script, "MZ", 2, 0644, NULL);
+    snprintf(script, sizeof script, "%s/App", dir);
+    file_write_atomic(script, "\x7f" "ELF", 4, 0755, NULL);
+    snprintf(script, sizeof script, "%s/App.runtimeconfig.json", dir);
+    file_write_atomic(script, "{}", 2, 0644, NULL);
+    return python[0] ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    return file_remove_tree(dir, NULL);
+}
+
+static struct runtime_context context(void)
+{
+    static char layer[300];
+    snprintf(layer, sizeof layer, "/layers/cnbdebug_debug/debug-tools");
+    return (struct runtime_context){.app_dir = dir, .layer_dir = layer, .path_env = "/usr/bin:/bin",
+                                    .bind = "0.0.0.0", .port = 0, .suspend = false};
+}
+
+/* Plans a process given as argv words (API >= 0.9 command array). */
+static int plan_words(const char *const *words, size_t n, size_t args, struct runtime_context *ctx,
+                      struct runtime_plan *plan, char *why, size_t why_len)
+{
+    struct cnb_process p = {0};
+    p.type = "web";
+    p.source = "launch.toml";
+    p.is_default = true;
+    for (size_t i = 0; i < n; i++)
+        command_argv_push(i < n - args ? &p.command : &p.args, words[i], NULL);
+    struct runtime_process rp;
+    struct bp_error err = {{0}};
+    int rc = runtime_process_init(&rp, &p, ctx, &err);
+    if (rc == 0)
+        rc = runtime_plan_process(&rp, ctx, plan, why, why_len, &err);
+    if (rc < 0)
+        print_message("error: %s\n", err.message);
+    runtime_process_free(&rp);
+    command_argv_free(&p.command);
+    command_argv_free(&p.args);
+    return rc;
+}
+
+static void assert_argv(const struct command_argv *argv, const char *const *want, size_t n)
+{
+    for (size_t i = 0; i < argv->len && i < n; i++)
+        assert_string_equal(argv->items[i], want[i]);
+    assert_int_equal(argv->len, n);
+}
+
+static void test_go_binary_runs_under_dlv(void **state)
+{
+    (void)state;
+    struct runtime_context ctx = context();
+    struct runtime_plan plan;
+    char why[512];
+    const char *words[] = {go_binary, "--port", "8080"};
+    assert_int_equal(plan_words(words, 3, 2, &ctx, &plan, why, sizeof why), 1);
+    assert_int_equal(plan.runtime, RUNTIME_GO);
+    assert_true(plan.rewritten);
+    assert_int_equal(plan.needs, NEED_DLV);
+    assert_string_equal(plan.protocol, "dlv");
+    assert_int_equal(plan.port, 56268);
+    assert_non_null(plan.runtime_version);
+    assert_true(strncmp(plan.runtime_version, "go1.", 4) == 0);
+    const char *cmd[] = {"/layers/cnbdebug_debug/debug-tools/wrap/dlv", "exec", "--headless", "--continue",
+                         "--accept-multiclient", "--api-version=2", "--only-same-user=false",
+                         "--listen=0.0.0.0:56268", go_binary, "--"};
+    assert_argv(&plan.command, cmd, 10);
+    const char *args[] = {"--port", "8080"}; /* still overridable at launch */
+    assert_argv(&plan.args, args, 2);
+    assert_string_equal(plan.links[0].name, "dlv");
+    runtime_plan_free(&plan);
+}
+
+static void test_go_suspend_port_and_ipv6_bind(void **state)
+{
+    (void)state;
+    struct runtime_context ctx = context();
+    ctx.suspend = true;
+    ctx.port = 4000;
+    ctx.bind = "::";
+    struct runtime_plan plan;
+    char why[512];
+    const char *words[] = {go_binary};
+    assert_int_equal(plan_words(words, 1, 0, &ctx, &plan, why, sizeof why), 1);
+    assert_true(plan.wait);
+    for (size_t i = 0; i < plan.command.len; i++)
+        assert_string_not_equal(plan.command.items[i], "--continue");
+    bool found = false;
+    for (size_t i = 0; i < plan.command.len; i++)
+        found |= strcmp(plan.command.items[i], "--listen=[::]:4000") == 0;
+    assert_true(found);
+    runtime_plan_free(&plan);
+}
+
+static void test_already_under_dlv_is_left_alone(void **state)
+{
+    (void)state;
+    struct runtime_context ctx = context();
+    struct runtime_plan plan;
+    char why[512];
+    const char *words[] = {"/usr/local/bin/dlv", "exec", "--headless", "--listen=:40000", "/app"};
+    assert_int_equal(plan_words(words, 5, 0, &ctx, &plan, why, sizeof why), 1);
+    assert_true(plan.already_debug);
+    assert_false(plan.rewritten);
+    assert_int_equal(plan.port, 40000);
+    runtime_plan_free(&plan);
+}
+
+static void test_python_script_and_module(void **state)
+{
+    (void)state;
+    struct runtime_context ctx = context();
+    struct runtime_plan plan;
+    char why[512];
+    const char *words[] = {python, "-u", "app.py", "--debug"};
+    assert_int_equal(plan_words(words, 4, 0, &ctx, &plan, why, sizeof why), 1);
+    assert_int_equal(plan.runtime, RUNTIME_PYTHON);
+    assert_int_equal(plan.needs, NEED_DEBUGPY);
+    assert_string_equal(plan.protocol, "dap");
+    const char *cmd[] = {"/layers/cnbdebug_debug/debug-tools/wrap/python", "-u", "-m", "debugpy",
+                         "--listen", "0.0.0.0:5678", "app.py", "--debug"};
+    assert_argv(&plan.command, cmd, 8);
+    assert_string_equal(plan.links[0].target, python);
+    assert_non_null(plan.runtime_version);
+    runtime_plan_free(&plan);
+
+    const char *module[] = {python, "-m", "myapp.server"};
+    ctx.suspend = true;
+    assert_int_equal(plan_words(module, 3, 0, &ctx, &plan, why, sizeof why), 1);
+    const char *cmd2[] = {"/layers/cnbdebug_debug/debug-tools/wrap/python", "-m", "debugpy", "--listen",
+                          "0.0.0.0:5678", "--wait-for-client", "-m", "myapp.server"};
+    assert_argv(&plan.command, cmd2, 8);
+    runtime_plan_free(&plan);
+}
+
+static void test_python_console_script_and_ptvsd(void **state)
+{
+    (void)state;
+    struct runtime_context ctx = context();
+    ctx.python_debugger = "ptvsd";
+    struct runtime_plan plan;
+    char why[512];
+    char script[600];
+    snprintf(script, sizeof script, "%s/gunicorn", dir);
+    const char *words[] = {script, "app:wsgi"};
+    assert_int_equal(plan_words(words, 2, 0, &ctx, &plan, why, sizeof why), 1);
+    assert_int_equal(plan.needs, NEED_PTVSD);
+    const char *cmd[] = {"/layers/cnbdebug_debug/debug-tools/wrap/python", "-m", "ptvsd", "--host",
+                         "0.0.0.0", "--port", "5678", script, "app:wsgi"};
+    assert_argv(&plan.command, cmd, 9);
+    runtime_plan_free(&plan);
+}
+
+static void test_python_repl_and_debugpy_already(void **state)
+{
+    (void)state;
+    struct runtime_context ctx = context();
+    struct runtime_plan plan;
+    char why[512] = "";
+    const char *repl[] = {python};
+    assert_int_equal(plan_words(repl, 1, 0, &ctx, &plan, why, sizeof why), 0);
+    assert_non_null(strstr(why, "interactive Python"));
+
+    const char *dbg[] = {"python3", "-m", "debugpy", "--listen", "0.0.0.0:6000", "app.py"};
+    assert_int_equal(plan_words(dbg, 6, 0, &ctx, &plan, why, sizeof why), 1);
+    assert_true(plan.already_debug);
+    assert_int_equal(plan.port, 6000);
+    runtime_plan_free(&plan);
+}
+
+static void test_node_and_npm(void **state)
+{
+    (void)state;
+    struct runtime_context ctx = context();
+    ctx.path_env = dir; /* make `node` and `npm` resolvable: fake files */
+    char path[600];
+    snprintf(path, sizeof path, "%s/node", dir);
+    file_write_atomic(path, "#!/bin/sh\n", 10, 0755, NULL);
+    snprintf(path, sizeof path, "%s/npm", dir);
+    file_write_atomic(path, "#!/bin/sh\n", 10, 0755, NULL);
+    struct runtime_plan plan;
+    char why[512];
+    const char *words[] = {"node", "server.js"};
+    assert_int_equal(plan_words(words, 2, 0, &ctx, &plan, why, sizeof why), 1);
+    assert_int_equal(plan.runtime, RUNTIME_NODE);
+    const char *cmd[] = {"/layers/cnbdebug_debug/debug-tools/wrap/node", "--inspect=0.0.0.0:9229", "server.js"};
+    assert_argv(&plan.command, cmd, 3);
+    runtime_plan_free(&plan);
+
+    const char *npm[] = {"npm", "start"};
+    assert_int_equal(plan_words(npm, 2, 0, &ctx, &plan, why, sizeof why), 1);
+    assert_int_equal(plan.needs, NEED_NPM);
+    const char *cmd2[] = {"/layers/cnbdebug_debug/debug-tools/wrap/npm", "--inspect=0.0.0.0:9229", "start"};
+    assert_argv(&plan.command, cmd2, 3);
+    runtime_plan_free(&plan);
+
+    const char *yarn[] = {"yarn", "start"};
+    assert_int_equal(plan_words(yarn, 2, 0, &ctx, &plan, why, sizeof why), 0);
+    assert_non_null(strstr(why, "yarn"));
+
+    const char *inspecting[] = {"node", "--inspect-brk=7000", "a.js"};
+    assert_int_equal(plan_words(inspecting, 3, 0, &ctx, &plan, why, sizeof why), 1);
+    assert_true(plan.already_debug);
+    assert_true(plan.wait);
+    assert_int_equal(plan.port, 7000);
+    runtime_plan_free(&plan);
+}
+
+static void test_shell_wrappers_are_unwrapped(void **state)
+{
+    (void)state;
+    struct runtime_context ctx = context();
+    struct runtime_plan plan;
+    char why[512];
+    char line[1400];
+    snprintf(line, sizeof line, "cd %s && exec %s --port 8080", dir, go_binary);
+    const char *words[] = {"bash", "-c", line};
+    assert_int_equal(plan_words(words, 3, 0, &ctx, &plan, why, sizeof why), 1);
+    assert_int_equal(plan.runtime, RUNTIME_GO);
+    assert_string_equal(plan.workdir, dir);
+    assert_string_equal(plan.command.items[plan.command.len - 3], "--");
+    runtime_plan_free(&plan);
+}
+
+static void test_legacy_shell_process(void **state)
+{
+    (void)state;
+    struct runtime_context ctx = context();
+    struct cnb_process p = {0};
+    p.type = "web";
+    p.source = "launch.toml";
+    p.legacy = true;
+    p.direct = false;
+    char line[1400];
+    snprintf(line, sizeof line, "%s 'server.py'", python);
+    command_argv_push(&p.command, line, NULL);
+    struct runtime_process rp;
+    assert_int_equal(runtime_process_init(&rp, &p, &ctx, NULL), 0);
+    struct runtime_plan plan;
+    char why[512];
+    assert_int_equal(runtime_plan_process(&rp, &ctx, &plan, why, sizeof why, NULL), 1);
+    assert_int_equal(plan.args.len, 0); /* API < 0.9: user args append, never replace */
+    assert_string_equal(plan.command.items[plan.command.len - 1], "server.py");
+    runtime_plan_free(&plan);
+    runtime_process_free(&rp);
+    command_argv_free(&p.command);
+
+    command_argv_push(&p.command, "node app.js | tee log", NULL);
+    assert_int_equal(runtime_process_init(&rp, &p, &ctx, NULL), 0);
+    assert_int_equal(runtime_plan_process(&rp, &ctx, &plan, why, sizeof why, NULL), 0);
+    assert_non_null(strstr(why, "shell line"));
+    runtime_process_free(&rp);
+    command_argv_free(&p.command);
+
+    struct bp_error err = {{0}};
+    command_argv_push(&p.command, "python 'app.py", NULL);
+    assert_int_equal(runtime_process_init(&rp, &p, &ctx, &err), -1);
+    assert_non_null(strstr(err.message, "process 'web'"));
+    assert_non_null(strstr(err.message, "unbalanced"));
+    command_argv_free(&p.command);
+}
+
+static void test_dotnet_and_jvm(void **state)
+{
+    (void)state;
+    struct runtime_context ctx = context();
+    struct runtime_plan plan;
+    char why[512];
+    const char *dll[] = {"dotnet", "App.dll"};
+    assert_int_equal(plan_words(dll, 2, 0, &ctx, &plan, why, sizeof why), 1);
+    assert_int_equal(plan.runtime, RUNTIME_DOTNET);
+    assert_false(plan.rewritten);
+    assert_null(plan.protocol);
+    assert_int_equal(plan.needs, NEED_VSDBG);
+    assert_string_equal(plan.tool_path, "/layers/cnbdebug_debug/debug-tools/vsdbg/vsdbg");
+    assert_true(plan.warnings_len > 0); /* no App.pdb */
+    runtime_plan_free(&plan);
+
+    char apphost[600];
+    snprintf(apphost, sizeof apphost, "%s/App", dir);
+    const char *host[] = {apphost};
+    assert_int_equal(plan_words(host, 1, 0, &ctx, &plan, why, sizeof why), 1);
+    assert_int_equal(plan.runtime, RUNTIME_DOTNET);
+    runtime_plan_free(&plan);
+
+    const char *java[] = {"java", "-cp", "/workspace", "Main"};
+    assert_int_equal(plan_words(java, 4, 0, &ctx, &plan, why, sizeof why), 1);
+    assert_int_equal(plan.runtime, RUNTIME_JVM);
+    assert_int_equal(plan.needs, NEED_JDWP);
+    assert_false(plan.rewritten);
+    assert_int_equal(plan.port, 5005);
+    runtime_plan_free(&plan);
+
+    const char *jdwp[] = {"java", "-agentlib:jdwp=transport=dt_socket,server=y,suspend=y,address=*:8000", "Main"};
+    assert_int_equal(plan_words(jdwp, 3, 0, &ctx, &plan, why, sizeof why), 1);
+    assert_true(plan.already_debug);
+    assert_int_equal(plan.port, 8000);
+    assert_true(plan.wait);
+    runtime_plan_free(&plan);
+}
+
+static void test_unknown_and_missing(void **state)
+{
+    (void)state;
+    struct runtime_context ctx = context();
+    struct runtime_plan plan;
+    char why[512];
+    const char *sh[] = {"/bin/true"};
+    assert_int_equal(plan_words(sh, 1, 0, &ctx, &plan, why, sizeof why), 0);
+    assert_non_null(strstr(why, "is not a Go binary"));
+    const char *missing[] = {"/nonexistent/app"};
+    assert_int_equal(plan_words(missing, 1, 0, &ctx, &plan, why, sizeof why), 0);
+    assert_non_null(strstr(why, "not found"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_go_binary_runs_under_dlv),
+        cmocka_unit_test(test_go_suspend_port_and_ipv6_bind),
+        cmocka_unit_test(test_already_under_dlv_is_left_alone),
+        cmocka_unit_test(test_python_script_and_module),
+        cmocka_unit_test(test_python_console_script_and_ptvsd),
+        cmocka_unit_test(test_python_repl_and_debugpy_already),
+        cmocka_unit_test(test_node_and_npm),
+        cmocka_unit_test(test_shell_wrappers_are_unwrapped),
+        cmocka_unit_test(test_legacy_shell_process),
+        cmocka_unit_test(test_dotnet_and_jvm),
+        cmocka_unit_test(test_unknown_and_missing),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
