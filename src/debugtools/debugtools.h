@@ -1,0 +1,55 @@
+/* The debug-tools launch layer: the chosen debuggers, the launch wrapper
+ * under each tool's name, links to the real interpreters, and the JVM's
+ * exec.d helper. See src/launch/ for what the wrapper does at launch. */
+#ifndef BP_DEBUGTOOLS_H
+#define BP_DEBUGTOOLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/error.h"
+#include "deps/deps.h"
+
+#define DEBUGTOOLS_LAYER "debug-tools"
+#define DEBUGTOOLS_MAX 16
+
+struct debugtools_jdwp {
+    char *process_type;
+    char *bind;
+    int port;
+    bool suspend;
+};
+
+struct debugtools_layer {
+    const char *launcher_path;  /* the buildpack's bin/debug-launch */
+    const struct deps_fetch_options *fetch;
+    /* dependency to install and the layer sub-directory it goes to */
+    struct { const struct deps_dependency *dep; const char *dir; } tools[DEBUGTOOLS_MAX];
+    size_t tools_len;
+    const char *wrappers[DEBUGTOOLS_MAX]; /* wrap/<name> -> debug-launch */
+    size_t wrappers_len;
+    struct { char *name; char *target; } links[DEBUGTOOLS_MAX]; /* real/<name> -> target */
+    size_t links_len;
+    struct debugtools_jdwp jdwp[DEBUGTOOLS_MAX];
+    size_t jdwp_len;
+    unsigned long long bytes_downloaded; /* filled by populate */
+};
+
+int debugtools_add_tool(struct debugtools_layer *l, const struct deps_dependency *dep, const char *dir,
+                        struct bp_error *err);
+int debugtools_add_wrapper(struct debugtools_layer *l, const char *name, struct bp_error *err);
+/* Two processes that need the same wrapper name for different real tools
+ * cannot share one layer: that is an error naming both. */
+int debugtools_add_link(struct debugtools_layer *l, const char *name, const char *target,
+                        struct bp_error *err);
+int debugtools_add_jdwp(struct debugtools_layer *l, const char *process_type, const char *bind,
+                        int port, bool suspend, struct bp_error *err);
+void debugtools_layer_free(struct debugtools_layer *l);
+
+/* The [metadata] that decides reuse: every input that shapes the layer. */
+struct toml_value *debugtools_metadata(const struct debugtools_layer *l, struct bp_error *err);
+
+/* layer_request populate callback: ctx is a struct debugtools_layer. */
+int debugtools_populate(const char *dir, void *ctx, struct bp_error *err);
+
+#endif
