@@ -1,0 +1,1 @@
+# webapp: the same server as a package, run as `python -m webapp`.

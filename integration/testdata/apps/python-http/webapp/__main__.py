@@ -1,0 +1,4 @@
+# Entry point for `python -m webapp`.
+from webapp.app import serve
+
+serve()
