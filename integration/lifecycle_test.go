@@ -51,6 +51,8 @@ func TestDetect(t *testing.T) {
 		wantStatus  string            // the detector's result for the debug buildpack
 		wantExit0   bool              // whether the detector as a whole passes
 		wantOutput  []string          // in the debug buildpack's detect output
+		// the builder phase must fail with one line naming the variable and the spellings
+		wantBuildError bool
 	}{
 		{name: "BP_DEBUG=true passes", platformEnv: map[string]string{"BP_DEBUG": "true"},
 			wantStatus: "pass", wantExit0: true, wantOutput: []string{"BP_DEBUG"}},
@@ -63,13 +65,14 @@ func TestDetect(t *testing.T) {
 		// process itself (not how platforms pass --env) must not enable it.
 		{name: "BP_DEBUG on the lifecycle process only skips", phaseEnv: map[string]string{"BP_DEBUG": "true"},
 			wantStatus: "skip", wantExit0: true},
-		// An optional buildpack whose detect errors is dropped from the group
-		// and the build goes on (lifecycle v0.21.0 phase/detector.go); the error
-		// is still printed at info level, so it must name the variable.
-		{name: "BP_DEBUG=yes-please errors, optional", platformEnv: map[string]string{"BP_DEBUG": "yes-please"},
-			wantStatus: "err", wantExit0: true, wantOutput: []string{"BP_DEBUG", "yes-please"}},
-		{name: "BP_DEBUG=yes-please errors, required", platformEnv: map[string]string{"BP_DEBUG": "yes-please"}, required: true,
-			wantStatus: "err", wantExit0: false, wantOutput: []string{"BP_DEBUG", "yes-please"}},
+		// An optional buildpack whose detect errors is silently dropped from
+		// the group (lifecycle v0.21.0 phase/detector.go), so a typo would give
+		// an image without a debugger. detect passes instead, naming the
+		// problem, and the builder phase fails with the same message.
+		{name: "BP_DEBUG=yes-please fails the build, optional", platformEnv: map[string]string{"BP_DEBUG": "yes-please"},
+			wantStatus: "pass", wantExit0: true, wantOutput: []string{"BP_DEBUG", "yes-please"}, wantBuildError: true},
+		{name: "BP_DEBUG=yes-please fails the build, required", platformEnv: map[string]string{"BP_DEBUG": "yes-please"}, required: true,
+			wantStatus: "pass", wantExit0: true, wantOutput: []string{"BP_DEBUG", "yes-please"}, wantBuildError: true},
 	}
 	var sum summary
 	t.Run("cases", func(t *testing.T) {
@@ -117,6 +120,17 @@ func TestDetect(t *testing.T) {
 					}
 					if !reflect.DeepEqual(ids, want) {
 						t.Errorf("group.toml = %v, want %v", ids, want)
+					}
+				}
+				if tc.wantBuildError {
+					b := ws.RunBuilder()
+					if b.OK() {
+						t.Fatalf("builder passed with BP_DEBUG=yes-please\n%s", b.Output)
+					}
+					for _, want := range []string{`BP_DEBUG="yes-please" is not a boolean`, "true/false", "on/off"} {
+						if !strings.Contains(b.Output, want) {
+							t.Errorf("builder output does not say %q:\n%s", want, b.Output)
+						}
 					}
 				}
 				sum.add("%-45s -> %s (detector exit %d) %q", tc.name, d.Status(debugBP), d.ExitCode, strings.TrimSpace(out))
