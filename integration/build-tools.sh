@@ -45,7 +45,7 @@ build_lifecycle() {
     go build -ldflags "$ld" -o "$tmp/launcher" ./cmd/launcher
     for p in detector analyzer restorer builder exporter rebaser creator extender; do ln -sf lifecycle "$tmp/$p"; done
     go run ./tools/packager -inputDir "$tmp" -archivePath "$tgz.tmp" -descriptorPath lifecycle.toml -version "$LIFECYCLE_VERSION" >&2 )
-  rm -rf "$out"; mv "$tmp" "$out"; mv "$tgz.tmp" "$tgz"
+  rm -rf "$out"; mv "$tmp" "$out"; mv "$tgz.tmp" "$tgz"; rm -f "$tgz.tmp.sha256"
   rm -rf "$src"
 }
 

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what building and testing the buildpack needs on a fresh Debian 12
+# machine (root): compilers and libraries, the container tools the platform
+# tests use. Go, Python and Node come with the machine image; checked here.
+set -euo pipefail
+
+PACKAGES=(
+  cmake make gcc clang libclang-rt-14-dev pkg-config
+  libcmocka-dev libcurl4-openssl-dev libarchive-dev libssl-dev libjansson-dev
+  cppcheck hyperfine ca-certificates curl xz-utils zip unzip file binutils
+  umoci skopeo podman runc conmon containernetworking-plugins netavark aardvark-dns
+  iptables uidmap slirp4netns fuse-overlayfs catatonit golang-github-containers-common
+  buildah debootstrap openjdk-17-jdk-headless
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: apt-get install ${missing[*]}" >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+for tool in go python3 node npm java javac jdb; do
+  command -v "$tool" >/dev/null || { echo "install-deps: $tool is missing from PATH" >&2; exit 1; }
+done
