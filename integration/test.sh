@@ -26,6 +26,11 @@ step "Unit tests"
 ( cd build && ctest --output-on-failure -j2 ) | tee build/ctest.log
 summary+=("unit (ctest): $(grep -E 'tests passed|tests failed' build/ctest.log | tail -1)")
 
+step "Static analysis (cppcheck)"
+cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 \
+  --inline-suppr -I src src tests
+summary+=("cppcheck: clean (warning, performance, portability)")
+
 step "Unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
 cmake -S . -B build-asan -DBP_SANITIZE=ON -DBP_BIN_DIR="$REPO/build-asan/bin" >/dev/null
 cmake --build build-asan -j2

@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "command/command.h"
 
@@ -112,6 +113,67 @@ static void test_unwrap_leaves_real_shell_lines(void **state)
     command_argv_free(&argv);
 }
 
+static char *write_script(const char *body)
+{
+    char *path = strdup("/tmp/test_command_script.XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, body, strlen(body)), (ssize_t)strlen(body));
+    close(fd);
+    return path;
+}
+
+static void test_unwrap_paketo_npm_start_trampoline(void **state)
+{
+    (void)state;
+    /* What Paketo npm-start writes to <app>/start.sh and runs as `sh start.sh`. */
+    char *script = write_script("trap 'kill -TERM $CPID' TERM\n"
+                                "trap 'kill -INT $CPID' INT\n"
+                                "( node server.js $@ ) &\n"
+                                "CPID=\"$!\"\n"
+                                "wait $CPID\n"
+                                "trap - TERM INT\n"
+                                "wait $CPID\n");
+    struct command_argv argv = {0};
+    command_argv_push(&argv, "sh", NULL);
+    command_argv_push(&argv, script, NULL);
+    command_argv_push(&argv, "--verbose", NULL);
+    assert_int_equal(command_unwrap_script(&argv, NULL), 1);
+    const char *want[] = {"node", "server.js", "--verbose"};
+    assert_words(&argv, want, 3);
+    command_argv_free(&argv);
+    unlink(script);
+    free(script);
+}
+
+static void test_unwrap_script_leaves_real_scripts(void **state)
+{
+    (void)state;
+    /* prestart && start: two commands, a real shell job. */
+    char *script = write_script("( npm run build && node server.js $@ ) &\nwait\n");
+    struct command_argv argv = {0};
+    command_argv_push(&argv, "sh", NULL);
+    command_argv_push(&argv, script, NULL);
+    assert_int_equal(command_unwrap_script(&argv, NULL), 0);
+    assert_string_equal(argv.items[0], "sh");
+    command_argv_free(&argv);
+    unlink(script);
+    free(script);
+
+    script = write_script("echo one\necho two\n");
+    command_argv_push(&argv, "bash", NULL);
+    command_argv_push(&argv, script, NULL);
+    assert_int_equal(command_unwrap_script(&argv, NULL), 0);
+    command_argv_free(&argv);
+    unlink(script);
+    free(script);
+
+    command_argv_push(&argv, "sh", NULL);
+    command_argv_push(&argv, "/nonexistent/start.sh", NULL);
+    assert_int_equal(command_unwrap_script(&argv, NULL), 0);
+    command_argv_free(&argv);
+}
+
 static void test_quote_and_join(void **state)
 {
     (void)state;
@@ -143,6 +205,8 @@ int main(void)
         cmocka_unit_test(test_unwrap_sh_c),
         cmocka_unit_test(test_unwrap_passes_dollar_at_args),
         cmocka_unit_test(test_unwrap_leaves_real_shell_lines),
+        cmocka_unit_test(test_unwrap_paketo_npm_start_trampoline),
+        cmocka_unit_test(test_unwrap_script_leaves_real_scripts),
         cmocka_unit_test(test_quote_and_join),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,7 @@
 /* Shell-word splitting and sh -c unwrapping for process commands. */
 #include "command/command.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -271,6 +272,108 @@ fail:
     command_argv_free(&result);
     free(dir);
     return -1;
+}
+
+/* Lines a start script may have around its one command. */
+static bool is_scaffolding(const char *line)
+{
+    while (*line == ' ' || *line == '\t')
+        line++;
+    return *line == '\0' || *line == '#' || strncmp(line, "trap ", 5) == 0 ||
+           strncmp(line, "wait", 4) == 0 || strncmp(line, "CPID=", 5) == 0 ||
+           strncmp(line, "set ", 4) == 0;
+}
+
+/* The one command line of a script, with `( X ) &` and `exec X` unwrapped;
+ * malloc'd, or NULL when the script is not that simple. */
+static char *script_command(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return NULL;
+    char line[4096], *found = NULL;
+    bool simple = true;
+    for (int n = 0; simple && fgets(line, sizeof line, f) != NULL; n++) {
+        if (n == 0 && strncmp(line, "#!", 2) == 0)
+            continue;
+        if (strchr(line, '\n') == NULL && !feof(f))
+            simple = false; /* a line too long to judge */
+        line[strcspn(line, "\r\n")] = '\0';
+        if (is_scaffolding(line))
+            continue;
+        if (found != NULL)
+            simple = false;
+        else if ((found = strdup(line)) == NULL)
+            simple = false;
+    }
+    fclose(f);
+    if (!simple || found == NULL) {
+        free(found);
+        return NULL;
+    }
+    char *start = found;
+    while (*start == ' ' || *start == '\t')
+        start++;
+    size_t len = strlen(start);
+    while (len > 0 && (start[len - 1] == ' ' || start[len - 1] == '\t'))
+        len--;
+    start[len] = '\0';
+    if (start[0] == '(' && len > 4 && strcmp(start + len - 3, ") &") == 0) {
+        start[len - 3] = '\0';
+        start++;
+    } else if (strncmp(start, "exec ", 5) == 0) {
+        start += 5;
+    }
+    while (*start == ' ' || *start == '\t')
+        start++;
+    len = strlen(start);
+    while (len > 0 && (start[len - 1] == ' ' || start[len - 1] == '\t'))
+        start[--len] = '\0';
+    char *result = strdup(start);
+    free(found);
+    return result;
+}
+
+int command_unwrap_script(struct command_argv *argv, struct bp_error *err)
+{
+    if (argv->len < 2 || !is_shell_name(argv->items[0]) || argv->items[1][0] == '-')
+        return 0;
+    char *line = script_command(argv->items[1]);
+    if (line == NULL)
+        return 0;
+    /* Reuse the sh -c unwrapping: `sh -c LINE $0 ARGS...`. */
+    struct command_argv as_c = {0};
+    int rc = -1;
+    if (command_argv_push(&as_c, argv->items[0], err) != 0 || command_argv_push(&as_c, "-c", err) != 0)
+        goto done;
+    size_t n = strlen(line);
+    /* Paketo writes `$@` unquoted; treat it as "$@". */
+    if (n >= 3 && strcmp(line + n - 3, " $@") == 0) {
+        line[n - 3] = '\0';
+        char *quoted = NULL;
+        if (asprintf(&quoted, "%s \"$@\"", line) < 0)
+            goto oom;
+        free(line);
+        line = quoted;
+    }
+    if (command_argv_push(&as_c, line, err) != 0 || command_argv_push(&as_c, argv->items[1], err) != 0)
+        goto done;
+    for (size_t i = 2; i < argv->len; i++)
+        if (command_argv_push(&as_c, argv->items[i], err) != 0)
+            goto done;
+    rc = command_unwrap_shell(&as_c, NULL, err);
+    if (rc == 1) {
+        command_argv_free(argv);
+        *argv = as_c;
+        memset(&as_c, 0, sizeof as_c);
+    }
+    goto done;
+oom:
+    error_set(err, "out of memory");
+done:
+    free(line);
+    command_argv_free(&as_c);
+    return rc;
 }
 
 char *command_quote(const char *word)

@@ -38,6 +38,13 @@ int command_split(const char *line, struct command_argv *argv, char **workdir, s
  * error (unbalanced quotes in LINE). */
 int command_unwrap_shell(struct command_argv *argv, char **workdir, struct bp_error *err);
 
+/* If argv is `sh|bash SCRIPT [args...]` and SCRIPT (a file, read from
+ * disk) runs exactly one command -- apart from trap/wait/set lines, as in
+ * the signal trampoline Paketo npm-start writes: `( node server.js $@ ) &`
+ * -- replaces argv with that command's words (a trailing `$@`/`"$@"` takes
+ * the args) and returns 1; 0 leaves argv alone; -1 on unbalanced quotes. */
+int command_unwrap_script(struct command_argv *argv, struct bp_error *err);
+
 /* Quotes one word for sh (for log lines and for an explicit shell fallback). */
 char *command_quote(const char *word);
 /* Joins words quoted for display, e.g. in the build log. */

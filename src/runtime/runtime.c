@@ -142,6 +142,13 @@ int runtime_process_init(struct runtime_process *rp, const struct cnb_process *p
         error_wrap(err, "process '%s' (%s)", p->type, p->source);
         goto fail;
     }
+    if (unwrapped == 0) {
+        unwrapped = command_unwrap_script(&rp->argv, err);
+        if (unwrapped < 0) {
+            error_wrap(err, "process '%s' (%s): %s", p->type, p->source, rp->argv.items[1]);
+            goto fail;
+        }
+    }
     if (unwrapped == 1) {
         rp->command_len = rp->argv.len;
         if (inner_dir != NULL) {
