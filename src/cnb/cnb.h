@@ -38,6 +38,10 @@ struct cnb_process {
     bool legacy;
     bool direct;
     bool is_default;
+    /* No process is default and this one is `web`: it is the one to debug,
+     * but the lifecycle does not make it the image's default, so neither
+     * does our launch.toml. */
+    bool implied_default;
     char *working_dir;  /* NULL: the app dir */
     char *buildpack_id; /* who declared it */
     char *source;       /* the launch.toml it came from, for messages */
@@ -51,8 +55,8 @@ struct cnb_process_list {
 /* Reads the launch.toml of every buildpack that built before us, in group
  * order (<layers_root>/group.toml; directory order when it is missing),
  * merged as the lifecycle merges them: a later process of the same type
- * replaces the earlier one, the last default wins, and with no default a
- * `web` process is the default. A malformed launch.toml is an error naming
+ * replaces the earlier one and the last default wins. With no default, a
+ * `web` process is marked implied_default. A malformed launch.toml is an error naming
  * the file. */
 int cnb_read_processes(const struct cnb_build_context *ctx, struct cnb_process_list *out,
                        struct bp_error *err);

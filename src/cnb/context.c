@@ -95,6 +95,10 @@ int cnb_build_context_load(int argc, char **argv, struct cnb_build_context *ctx,
     if ((ctx->app_dir = strdup(cwd)) == NULL)
         goto oom;
 
+    /* "<root>/<id>/" must still name <id>: it is skipped, by name, when
+     * earlier buildpacks' layer dirs are listed. */
+    for (size_t n = strlen(ctx->layers_dir); n > 1 && ctx->layers_dir[n - 1] == '/'; n--)
+        ctx->layers_dir[n - 1] = '\0';
     if (!file_is_dir(ctx->layers_dir)) {
         error_set(err, "CNB_LAYERS_DIR=%s is not a directory", ctx->layers_dir);
         goto fail;

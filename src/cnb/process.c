@@ -45,6 +45,7 @@ int cnb_process_copy(struct cnb_process *dst, const struct cnb_process *src, str
     dst->legacy = src->legacy;
     dst->direct = src->direct;
     dst->is_default = src->is_default;
+    dst->implied_default = src->implied_default;
     if ((src->type && !dst->type) || (src->working_dir && !dst->working_dir) ||
         (src->buildpack_id && !dst->buildpack_id) || (src->source && !dst->source) ||
         command_argv_copy(&dst->command, &src->command, err) != 0 ||
@@ -73,13 +74,13 @@ static int list_put(struct cnb_process_list *list, struct cnb_process *p, struct
     return 0;
 }
 
-static int read_string_array(const struct toml_value *array, const char *path, const char *what,
-                             struct command_argv *out, struct bp_error *err)
+static int read_string_array(const struct toml_value *array, const char *path, const char *type,
+                             const char *what, struct command_argv *out, struct bp_error *err)
 {
     for (size_t i = 0; i < toml_array_len(array); i++) {
         const char *s = NULL;
         if (!toml_get_string(toml_array_at(array, i), &s))
-            return error_set(err, "%s: %s[%zu] is not a string", path, what, i);
+            return error_set(err, "%s: process '%s': %s[%zu] is not a string", path, type, what, i);
         if (command_argv_push(out, s, err) != 0)
             return -1;
     }
@@ -96,6 +97,13 @@ static int parse_process(const struct toml_value *t, const char *path, const cha
         error_set(err, "%s: processes[%zu] has no type", path, index);
         goto fail;
     }
+    /* The type names directories of our layer (exec.d/<type>/): refuse what
+     * the exporter refuses and the dot names. */
+    if (strpbrk(type, "/><:|&\\") != NULL || strcmp(type, ".") == 0 || strcmp(type, "..") == 0) {
+        error_set(err, "%s: processes[%zu] type \"%s\" is not a process type name (no /><:|&\\, "
+                       "not . or ..)", path, index, type);
+        goto fail;
+    }
     p->type = strdup(type);
     p->buildpack_id = strdup(bp_id);
     p->source = strdup(path);
@@ -105,7 +113,7 @@ static int parse_process(const struct toml_value *t, const char *path, const cha
     const struct toml_value *command = toml_table_get(t, "command");
     const char *line = NULL;
     if (command != NULL && toml_type_of(command) == TOML_ARRAY) {
-        if (read_string_array(command, path, "command", &p->command, err) != 0)
+        if (read_string_array(command, path, type, "command", &p->command, err) != 0)
             goto fail;
         p->direct = true;
     } else if (toml_get_string(command, &line)) {
@@ -129,7 +137,7 @@ static int parse_process(const struct toml_value *t, const char *path, const cha
             error_set(err, "%s: process '%s': args must be an array of strings", path, type);
             goto fail;
         }
-        if (read_string_array(args, path, "args", &p->args, err) != 0)
+        if (read_string_array(args, path, type, "args", &p->args, err) != 0)
             goto fail;
     }
     bool is_default = false;
@@ -218,7 +226,14 @@ static int earlier_buildpacks(const struct cnb_build_context *ctx, char ***ids, 
                 continue;
             if (strcmp(id, ctx->buildpack_id) == 0)
                 break;
-            list[n++] = strdup(id);
+            if ((list[n] = strdup(id)) == NULL) {
+                for (size_t k = 0; k < n; k++)
+                    free(list[k]);
+                free(list);
+                toml_free(doc);
+                return error_set(err, "out of memory");
+            }
+            n++;
         }
         toml_free(doc);
         *ids = list;
@@ -282,7 +297,7 @@ int cnb_read_processes(const struct cnb_build_context *ctx, struct cnb_process_l
         any_default |= out->items[i].is_default;
     for (size_t i = 0; i < out->len && !any_default; i++)
         if (strcmp(out->items[i].type, "web") == 0)
-            out->items[i].is_default = true;
+            out->items[i].implied_default = true;
     return 0;
 }
 

@@ -58,8 +58,11 @@ int debugtools_add_link(struct debugtools_layer *l, const char *name, const char
         return error_set(err, "too many links");
     l->links[l->links_len].name = strdup(name);
     l->links[l->links_len].target = strdup(target);
-    if (!l->links[l->links_len].name || !l->links[l->links_len].target)
+    if (!l->links[l->links_len].name || !l->links[l->links_len].target) {
+        free(l->links[l->links_len].name);
+        free(l->links[l->links_len].target);
         return error_set(err, "out of memory");
+    }
     l->links_len++;
     return 0;
 }
@@ -74,8 +77,11 @@ int debugtools_add_jdwp(struct debugtools_layer *l, const char *process_type, co
     j->bind = strdup(bind);
     j->port = port;
     j->suspend = suspend;
-    if (!j->process_type || !j->bind)
+    if (!j->process_type || !j->bind) {
+        free(j->process_type);
+        free(j->bind);
         return error_set(err, "out of memory");
+    }
     l->jdwp_len++;
     return 0;
 }
@@ -139,11 +145,14 @@ struct toml_value *debugtools_metadata(const struct debugtools_layer *l, struct 
     if (file_sha256(l->launcher_path, launcher_sha, err) != 0)
         goto fail;
     struct toml_value *wrappers = toml_new_array(), *links = toml_new_table(), *jdwp = toml_new_array();
-    if (toml_table_set(meta, "layout", toml_new_integer(DEBUGTOOLS_LAYOUT_VERSION)) != 0 ||
-        toml_table_set(meta, "launcher-sha256", toml_new_string(launcher_sha)) != 0 ||
-        toml_table_set(meta, "wrappers", wrappers) != 0 ||
-        toml_table_set(meta, "links", links) != 0 ||
-        toml_table_set(meta, "jdwp", jdwp) != 0)
+    /* Every set runs: each one takes its value, even when it fails. */
+    int failed = 0;
+    failed += toml_table_set(meta, "layout", toml_new_integer(DEBUGTOOLS_LAYOUT_VERSION)) != 0;
+    failed += toml_table_set(meta, "launcher-sha256", toml_new_string(launcher_sha)) != 0;
+    failed += toml_table_set(meta, "wrappers", wrappers) != 0;
+    failed += toml_table_set(meta, "links", links) != 0;
+    failed += toml_table_set(meta, "jdwp", jdwp) != 0;
+    if (failed > 0)
         goto oom;
     for (size_t i = 0; i < l->wrappers_len; i++)
         if (toml_array_push(wrappers, toml_new_string(l->wrappers[i])) != 0)
