@@ -73,10 +73,23 @@ static void log_process(const struct cnb_process *p)
     command_argv_copy(&all, &p->command, NULL);
     command_argv_copy(&all, &p->args, NULL);
     char *text = command_join(&all);
-    log_detail("%s%s (from %s%s): %s", p->type, p->is_default ? " [default]" : "", p->buildpack_id,
+    log_detail("%s%s (from %s%s): %s", p->type,
+               p->is_default ? " [default]" : p->implied_default ? " [web, no default declared]" : "",
+               p->buildpack_id,
                p->legacy ? (p->direct ? ", direct" : ", shell") : "", text ? text : "?");
     free(text);
     command_argv_free(&all);
+}
+
+/* The run image's C library: tools such as vsdbg ship per libc. The target
+ * distro says it when the platform sets it; otherwise the build image, which
+ * shares the run image's distro, is asked. */
+static const char *target_libc(const struct cnb_build_context *ctx)
+{
+    if (ctx->target_distro_name != NULL)
+        return strcmp(ctx->target_distro_name, "alpine") == 0 ? "musl" : "glibc";
+    return file_exists("/lib/ld-musl-x86_64.so.1") || file_exists("/lib/ld-musl-aarch64.so.1")
+               ? "musl" : "glibc";
 }
 
 static int resolve_tool(struct build *b, const char *id, const char *pin, const char *runtime_version,
@@ -84,7 +97,7 @@ static int resolve_tool(struct build *b, const char *id, const char *pin, const 
 {
     struct deps_query q = {.id = id, .version_pin = pin, .runtime_version = runtime_version,
                            .os = b->ctx.target_os, .arch = b->ctx.target_arch,
-                           .glibc_version = gnu_get_libc_version()};
+                           .libc = target_libc(&b->ctx), .glibc_version = gnu_get_libc_version()};
     const struct deps_dependency *dep = deps_resolve(&b->catalog, &q, err);
     if (dep == NULL)
         return -1;
@@ -186,7 +199,7 @@ static int plan_processes(struct build *b, struct bp_error *err)
     log_step("Choosing debuggers");
     for (size_t i = 0; i < b->processes.len; i++) {
         const struct cnb_process *p = &b->processes.items[i];
-        if (!config_selects_process(&b->cfg, p->type, p->is_default)) {
+        if (!config_selects_process(&b->cfg, p->type, p->is_default || p->implied_default)) {
             log_detail("%s: not selected (BP_DEBUG_PROCESS_TYPES=%s)", p->type,
                        b->cfg.process_types ? b->cfg.process_types : "the default process");
             continue;
