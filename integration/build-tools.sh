@@ -37,15 +37,17 @@ build_lifecycle() {
   log "building lifecycle v$LIFECYCLE_VERSION (cached afterwards)"
   local src=$CACHE/src/lifecycle-v$LIFECYCLE_VERSION
   module_source "github.com/buildpacks/lifecycle@v$LIFECYCLE_VERSION" "$src"
-  local tmp=$out.tmp.$$
-  rm -rf "$tmp"; mkdir -p "$tmp"
+  # The packager names the tarball's top directory after its input dir, and
+  # release tarballs (which pack and lifecycle images expect) use lifecycle/.
+  local stage=$CACHE/lifecycle-build.$$ tmp=$CACHE/lifecycle-build.$$/lifecycle
+  rm -rf "$stage"; mkdir -p "$tmp"
   local ld="-s -w -X 'github.com/buildpacks/lifecycle/cmd.SCMRepository=github.com/buildpacks/lifecycle' -X 'github.com/buildpacks/lifecycle/cmd.Version=$LIFECYCLE_VERSION'"
   ( cd "$src"
     go build -ldflags "$ld" -o "$tmp/lifecycle" ./cmd/lifecycle
     go build -ldflags "$ld" -o "$tmp/launcher" ./cmd/launcher
     for p in detector analyzer restorer builder exporter rebaser creator extender; do ln -sf lifecycle "$tmp/$p"; done
     go run ./tools/packager -inputDir "$tmp" -archivePath "$tgz.tmp" -descriptorPath lifecycle.toml -version "$LIFECYCLE_VERSION" >&2 )
-  rm -rf "$out"; mv "$tmp" "$out"; mv "$tgz.tmp" "$tgz"; rm -f "$tgz.tmp.sha256"
+  rm -rf "$out"; mv "$tmp" "$out"; mv "$tgz.tmp" "$tgz"; rm -f "$tgz.tmp.sha256"; rm -rf "$stage"
   rm -rf "$src"
 }
 
