@@ -7,6 +7,7 @@ set -euo pipefail
 PACKAGES=(
   cmake make gcc clang libclang-rt-14-dev pkg-config
   libcmocka-dev libcurl4-openssl-dev libarchive-dev libssl-dev libjansson-dev
+  libacl1-dev libzstd-dev liblz4-dev
   cppcheck hyperfine ca-certificates curl xz-utils zip unzip file binutils
   umoci skopeo podman runc conmon containernetworking-plugins netavark aardvark-dns
   iptables uidmap slirp4netns fuse-overlayfs catatonit golang-github-containers-common

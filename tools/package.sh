@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Packages the buildpack as a .cnb file (an OCI layout tar) with pack: builds
-# bin/ with CMake, stages a clean buildpack directory, and with --offline embeds
-# every redistributable dependency under dependencies/<sha256>/<file>.
+# bin/ with CMake, stages a clean buildpack directory with bin/build's shared
+# libraries in lib/, and with --offline embeds every redistributable dependency
+# under dependencies/<sha256>/<file>.
 #
 # Usage: tools/package.sh [--offline] OUT.cnb
 #   --offline  also embed dlv (built by tools/build-dlv.sh), debugpy and ptvsd
 #              (fetched by tools/fetch-wheels.sh) for this machine's arch and
 #              noarch; vsdbg never (its licence forbids redistribution)
-# bin/ is compiled for this machine, so the package is linux/<this arch> only.
+# bin/ is compiled for this machine, so the package is linux/<this arch> only,
+# and needs a glibc at least as new as the one the log line "needs glibc" names.
 # Env: PACK (pack binary; default .cache/pack-v0.40.0/pack, built on demand by
 #      integration/build-tools.sh), BP_DEBUG_CACHE (cache root, default .cache),
 #      BP_BUILDPACK_TOML (another buildpack.toml to package, default the repo's).
@@ -18,7 +20,7 @@ TOOLS=$(cd "$(dirname "$0")" && pwd)
 REPO=$(dirname "$TOOLS")
 log() { echo "package: $*" >&2; }
 die() { echo "package: $*" >&2; exit 1; }
-usage() { sed -n '2,13p' "$0" >&2; exit 2; }
+usage() { sed -n '2,15p' "$0" >&2; exit 2; }
 
 OFFLINE=false
 OUT=
@@ -46,9 +48,10 @@ STAGE=$BUILD/stage
 PACK=${PACK:-${BP_DEBUG_CACHE:-$REPO/.cache}/pack-v0.40.0/pack}
 
 # RelWithDebInfo is what the tests build and run; the staged copies are stripped.
+# BP_BUNDLED_RPATH points bin/build at the lib/ staged below.
 log "building bin/ (cmake) in $BUILD"
 cmake -S "$REPO" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBP_TESTS=OFF \
-      -DBP_SANITIZE=OFF -DBP_FUZZ=OFF -DBP_BIN_DIR="$BUILD/bin" >/dev/null
+      -DBP_SANITIZE=OFF -DBP_FUZZ=OFF -DBP_BUNDLED_RPATH=ON -DBP_BIN_DIR="$BUILD/bin" >/dev/null
 cmake --build "$BUILD" -j"${CMAKE_BUILD_PARALLEL_LEVEL:-2}" >&2
 
 rm -rf "$STAGE"
@@ -59,6 +62,94 @@ for exe in detect build debug-launch; do
   strip "$STAGE/bin/$exe"
 done
 cp "${BP_BUILDPACK_TOML:-$REPO/buildpack.toml}" "$STAGE/buildpack.toml"
+
+# ---- lib/: bin/build's shared libraries -------------------------------------
+# Build images need not have libcurl, libarchive, OpenSSL or jansson (nor what
+# they pull in), so bin/build carries every library it loads except glibc's
+# own: the loader and libc must come from one glibc, and every glibc image has
+# them. bin/detect and bin/debug-launch link only libc and get nothing.
+is_glibc() {
+  case $1 in
+    ld-linux*|linux-vdso.so.*|libc.so.*|libm.so.*|libdl.so.*|libpthread.so.*|librt.so.*|\
+    libresolv.so.*|libutil.so.*|libanl.so.*|libmvec.so.*|libBrokenLocale.so.*|\
+    libthread_db.so.*|libc_malloc_debug.so.*|libnss_*.so.*) return 0 ;;
+  esac
+  return 1
+}
+# Prints "SONAME<TAB>path" for each non-glibc library ldd resolves for $1.
+# LD_LIBRARY_PATH and LD_PRELOAD would resolve what this host happens to have.
+needed_libs() {
+  env -u LD_LIBRARY_PATH -u LD_PRELOAD ldd "$1" | awk -v exe="$1" '
+    $2 == "=>" && $3 == "not" { print "package: " exe " needs " $1 ", which is not found" > "/dev/stderr"; bad = 1; next }
+    $2 == "=>" { print $1 "\t" $3 }
+    END { exit bad }'
+}
+soname_of() { readelf -d "$1" | sed -n 's/.*(SONAME).*\[\(.*\)\]$/\1/p'; }
+# The Debian package that installed a file (usrmerge: try both spellings).
+package_of() {
+  local real out
+  real=$(readlink -f "$1")
+  out=$(dpkg-query -S "$real" 2>/dev/null || dpkg-query -S "${real#/usr}" 2>/dev/null) ||
+    die "no Debian package owns $real ($1): its licence cannot be shipped"
+  echo "${out%%: *}"
+}
+
+command -v dpkg-query >/dev/null || die "dpkg-query is missing: the bundled libraries' packages and licences come from dpkg"
+LIBS=$BUILD/libs.tsv
+needed_libs "$STAGE/bin/build" > "$LIBS" || die "bin/build has unresolved libraries on this host"
+mkdir -p "$STAGE/lib/copyright/common-licenses"
+: > "$STAGE/lib/PACKAGES"
+n=0
+while IFS=$'\t' read -r name path; do
+  is_glibc "$name" && continue
+  soname=$(soname_of "$path")
+  [ "$soname" = "$name" ] || die "$path has SONAME '$soname', bin/build asks for $name"
+  # -L: the real file, under the name the loader looks for.
+  cp -L "$path" "$STAGE/lib/$name"
+  chmod 0644 "$STAGE/lib/$name"
+  pkg=$(package_of "$path")
+  bare=${pkg%%:*}
+  printf '%s\t%s\t%s\n' "$name" "$bare" "$(dpkg-query -W -f='${Version}' "$pkg")" >> "$STAGE/lib/PACKAGES"
+  copyright=/usr/share/doc/$bare/copyright
+  [ -f "$copyright" ] || die "$bare (for $name) has no $copyright"
+  cp -L "$copyright" "$STAGE/lib/copyright/$bare"
+  n=$((n + 1))
+done < "$LIBS"
+[ "$n" -gt 0 ] || die "ldd found no library to bundle for bin/build"
+LC_ALL=C sort -o "$STAGE/lib/PACKAGES" "$STAGE/lib/PACKAGES"
+# The licence texts the copyright files refer to (LGPL, Apache-2.0, ...).
+find "$STAGE/lib/copyright" -maxdepth 1 -type f -exec grep -ohE '/usr/share/common-licenses/[A-Za-z0-9.+_-]+' {} + |
+  LC_ALL=C sort -u |
+  while read -r text; do
+    [ ! -f "$text" ] || cp -L "$text" "$STAGE/lib/copyright/common-licenses/"
+  done
+find "$STAGE/lib/copyright" -type f -exec chmod 0644 {} +
+
+# The staged bin/build must now load every library from lib/ (RPATH), none
+# from this host: what the build image lacks would otherwise go unnoticed.
+while IFS=$'\t' read -r name path; do
+  is_glibc "$name" && continue
+  [ "$path" = "$STAGE/lib/$name" ] || [ "$(readlink -f "$path")" = "$(readlink -f "$STAGE/lib/$name")" ] ||
+    die "staged bin/build loads $name from $path, not from lib/ (was it built with -DBP_BUNDLED_RPATH=ON?)"
+done < <(needed_libs "$STAGE/bin/build")
+for exe in detect debug-launch; do
+  extra=$(needed_libs "$STAGE/bin/$exe" | cut -f1 | while read -r name; do is_glibc "$name" || echo "$name"; done)
+  [ -z "$extra" ] || die "bin/$exe must link only libc, it needs: $extra"
+done
+
+# The oldest glibc that can run the bundle: the newest GLIBC_x.y version any
+# of them requires (what the loader checks at start). GLIBC_PRIVATE would tie
+# a library to this exact glibc.
+glibc_needs=$(for f in "$STAGE/bin/build" "$STAGE"/lib/*.so*; do
+  objdump -p "$f" | awk -v f="${f##*/}" '/^Version References:/ {v = 1; next} v && /^[^ ]/ {v = 0}
+    v && $NF ~ /^GLIBC_/ {print $NF "\t" f}'
+done | LC_ALL=C sort -u)
+private=$(awk '$1 == "GLIBC_PRIVATE" {print $2}' <<< "$glibc_needs" | sort -u | tr '\n' ' ')
+[ -z "$private" ] || die "these need GLIBC_PRIVATE and would run only on this exact glibc: $private"
+GLIBC_MIN=$(cut -f1 <<< "$glibc_needs" | sed 's/^GLIBC_//' | sort -uV | tail -1)
+by=$(awk -v v="GLIBC_$GLIBC_MIN" '$1 == v {print $2}' <<< "$glibc_needs" | sort -u | tr '\n' ' ')
+log "bundled $n libraries in lib/ ($(du -sh "$STAGE/lib" | cut -f1)); bin/build needs glibc >= $GLIBC_MIN (${by% })"
+
 for doc in README.md LICENSE NOTICE; do
   [ ! -f "$REPO/$doc" ] || cp "$REPO/$doc" "$STAGE/"
 done
