@@ -41,7 +41,9 @@ func TestPackBuild(t *testing.T) {
 
 	var firstDebugTools map[string]any
 	ok := t.Run("offline .cnb with BP_DEBUG=true", func(t *testing.T) {
-		out, err := p.packBuild(t, imageDebugOffline, "--buildpack", p.offlineCNB, "--env", "BP_DEBUG=true", "--clear-cache")
+		// --network none: the offline package must need no network at all.
+		out, err := p.packBuild(t, imageDebugOffline, "--buildpack", p.offlineCNB, "--env", "BP_DEBUG=true",
+			"--clear-cache", "--network", "none")
 		if err != nil {
 			t.Fatalf("%v", err)
 		}
