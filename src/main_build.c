@@ -362,7 +362,12 @@ static int run(int argc, char **argv, struct build *b, struct bp_error *err)
     free(launcher);
     if (rc != 0)
         return -1;
-    if (b->layer.tools_len + b->layer.wrappers_len + b->layer.jdwp_len > 0) {
+    /* Only a debugger that opens a port is reachable from the network and
+     * changed by BPL_DEBUG_*; vsdbg alone opens none. */
+    bool listens = false;
+    for (size_t i = 0; i < b->plans_len; i++)
+        listens = listens || (!b->plans[i].already_debug && b->plans[i].protocol != NULL);
+    if (listens) {
         log_warning("the debugger listens on %s: anyone who can reach that port can run code in the "
                     "container. Use BPL_DEBUG_BIND=127.0.0.1 (kubectl port-forward and exec still "
                     "work) or keep debug images off shared networks", b->cfg.bind);

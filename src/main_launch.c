@@ -66,6 +66,7 @@ int main(int argc, char **argv)
 
     struct launch_plan plan;
     struct bp_error err = {{0}};
+    launch_resolve_bind = launch_resolve_host;
     int rc = launch_plan(name, argc, argv, env_get, NULL, layer, &plan, &err);
     if (plan.messages != NULL)
         fputs(plan.messages, stderr);

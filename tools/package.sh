@@ -45,6 +45,11 @@ case $(uname -m) in
 esac
 BUILD=$REPO/build-package
 STAGE=$BUILD/stage
+# One packaging at a time: test packages run in parallel (go test ./...) and
+# would otherwise share build-package/ half-written.
+mkdir -p "$BUILD"
+exec 9>"$BUILD/.lock"
+flock 9
 PACK=${PACK:-${BP_DEBUG_CACHE:-$REPO/.cache}/pack-v0.40.0/pack}
 
 # RelWithDebInfo is what the tests build and run; the staged copies are stripped.

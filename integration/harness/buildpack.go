@@ -30,6 +30,8 @@ type Buildpack struct {
 	// deps are staged as dependencies/<sha256>/<file> from depStore.
 	deps     []dependency
 	depStore string
+	// descriptor replaces buildpack.toml when staged; nil keeps Dir's.
+	descriptor []byte
 }
 
 // ReadBuildpack reads dir/buildpack.toml.
@@ -67,6 +69,37 @@ func (bp Buildpack) AsOptional() Buildpack {
 	return bp
 }
 
+// WithoutDependencies returns a copy of bp staged without dependencies/, as
+// an online buildpack is: its tools must then be downloaded.
+func (bp Buildpack) WithoutDependencies() Buildpack {
+	bp.deps, bp.depStore = nil, ""
+	var files []string
+	for _, f := range bp.files {
+		if f != "dependencies" {
+			files = append(files, f)
+		}
+	}
+	if bp.files != nil {
+		bp.files = files
+	}
+	return bp
+}
+
+// WithDescriptor returns a copy of bp staged with content as its
+// buildpack.toml (e.g. with a dependency entry pointed elsewhere).
+func (bp Buildpack) WithDescriptor(content []byte) Buildpack {
+	bp.descriptor = append([]byte(nil), content...)
+	return bp
+}
+
+// Descriptor is the buildpack.toml bp is staged with.
+func (bp Buildpack) Descriptor() ([]byte, error) {
+	if bp.descriptor != nil {
+		return bp.descriptor, nil
+	}
+	return os.ReadFile(filepath.Join(bp.Dir, "buildpack.toml"))
+}
+
 // EscapedID is the id with "/" replaced by "_", as the lifecycle names the
 // buildpack's directories (<buildpacks>/<escaped>/ and <layers>/<escaped>/).
 func (bp Buildpack) EscapedID() string { return strings.ReplaceAll(bp.ID, "/", "_") }
@@ -81,7 +114,10 @@ func (bp Buildpack) stage(buildpacksDir string) error {
 		return err
 	}
 	if bp.files == nil {
-		return copyTree(bp.Dir, dst)
+		if err := copyTree(bp.Dir, dst); err != nil {
+			return err
+		}
+		return bp.stageDescriptor(dst)
 	}
 	for _, rel := range bp.files {
 		src := filepath.Join(bp.Dir, rel)
@@ -97,7 +133,20 @@ func (bp Buildpack) stage(buildpacksDir string) error {
 			return err
 		}
 	}
-	return nil
+	return bp.stageDescriptor(dst)
+}
+
+func (bp Buildpack) stageDescriptor(dst string) error {
+	if bp.descriptor == nil {
+		return nil
+	}
+	path := filepath.Join(dst, "buildpack.toml")
+	// The staged copy may be a hard link or a copy of the original: replace
+	// the name, never write through it.
+	if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	return os.WriteFile(path, bp.descriptor, 0o644)
 }
 
 // copyTree copies a file or directory, following symlinks in the source (a

@@ -19,6 +19,22 @@
 //	p := ws.LaunchDefault(harness.LaunchOptions{Env: map[string]string{"PORT": "8080"}})
 //	body, err := harness.WaitHTTP("http://127.0.0.1:8080/", 20*time.Second, p)
 //
+// Dependencies from a loopback mirror instead of the packaged dependencies/:
+//
+//	srv := ws.ServeDependencies()           // httptest server on 127.0.0.1 serving dlv,
+//	                                        // debugpy, ptvsd by base name; sets
+//	                                        // <platform>/env/BP_DEPENDENCY_MIRROR and stages
+//	                                        // the debug buildpack without dependencies/
+//	srv.Downloaded(); srv.Requests()        // what the build fetched (ResetRequests before a rebuild)
+//	srv.AddFile("vsdbg-linux-x64.tar.gz", f) // serve a stand-in under a URI's file name
+//	bp.WithDescriptor(toml)                 // stage a buildpack with an edited buildpack.toml
+//
+// What a launched process really does, from /proc: p.Processes() (its tree,
+// plus processes that left it but inherited the launch's
+// CNBDEBUG_HARNESS_LAUNCH token, such as debugpy's daemonized adapter),
+// p.ListenersOf() (listening sockets with address and holder pid), Exe,
+// Cmdline, Environ; p.Kill() kills all of them.
+//
 // ws.Rebuild() builds again against the previous image and the cache dir
 // (layer reuse shows in Phase.ExportedLayers and Image.LifecycleMetadata).
 // Single phases (Analyze, Detect, Restore, RunBuilder, Export) can be run on

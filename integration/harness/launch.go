@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -34,6 +35,10 @@ type RunningProcess struct {
 	Type string // the process type, or "launcher" for LaunchCommand
 	Argv []string
 	cmd  *exec.Cmd
+	// token marks the environment of everything this launch starts, so
+	// processes that leave the tree (debugpy's adapter daemonizes) are
+	// still found, inspected and killed.
+	token string
 
 	mu       sync.Mutex
 	stdout   bytes.Buffer
@@ -43,6 +48,12 @@ type RunningProcess struct {
 	exitCode int
 	waitErr  error
 }
+
+// LaunchTokenEnv is set, uniquely per launch, in the environment of a
+// launched process; everything it starts inherits it.
+const LaunchTokenEnv = "CNBDEBUG_HARNESS_LAUNCH"
+
+var launchSeq atomic.Int64
 
 // LaunchEnv is the minimal environment of a launched process: what the
 // exporter puts in the image config, with the host's layers and app dirs.
@@ -100,9 +111,14 @@ func (w *Workspace) start(name, launcher string, opts LaunchOptions) *RunningPro
 		w.t.Fatalf("launch %s: %v", name, err)
 	}
 	argv := append([]string{"setpriv", fmt.Sprintf("--reuid=%d", BuildUID), fmt.Sprintf("--regid=%d", BuildGID), "--clear-groups", "--", launcher}, opts.Args...)
-	p := &RunningProcess{Type: name, Argv: argv, done: make(chan struct{})}
+	token := fmt.Sprintf("%s#%d", w.Root, launchSeq.Add(1))
+	p := &RunningProcess{Type: name, Argv: argv, done: make(chan struct{}), token: token}
 	p.cmd = exec.Command(argv[0], argv[1:]...)
-	p.cmd.Env = w.LaunchEnv(opts.Env)
+	env := map[string]string{LaunchTokenEnv: token}
+	for k, v := range opts.Env {
+		env[k] = v
+	}
+	p.cmd.Env = w.LaunchEnv(env)
 	p.cmd.Dir = w.App
 	p.cmd.Stdin = opts.Stdin
 	p.cmd.Stdout = &processWriter{p: p, own: &p.stdout}
@@ -229,9 +245,19 @@ func (p *RunningProcess) Signal(sig syscall.Signal) error {
 	return syscall.Kill(-p.cmd.Process.Pid, sig)
 }
 
-// Kill kills the process group and waits for the process to be reaped.
+// Kill kills the process group, and every other process of the launch
+// (Processes: dlv's debuggee in its own group, a daemonized debug adapter),
+// then waits for the process to be reaped.
 func (p *RunningProcess) Kill() {
-	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+	tree := p.Processes()
+	if !p.Exited() {
+		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+	}
+	for _, pid := range tree {
+		if pid != p.cmd.Process.Pid {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}
 	select {
 	case <-p.done:
 	case <-time.After(5 * time.Second):

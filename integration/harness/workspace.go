@@ -47,6 +47,9 @@ type Workspace struct {
 	PhaseEnv map[string]string
 
 	group []Buildpack
+	// depServer, once ServeDependencies ran, is where the debug buildpack
+	// downloads from; it is then staged without dependencies/.
+	depServer *DependencyServer
 }
 
 var nameRE = regexp.MustCompile(`[^a-z0-9-]+`)
@@ -146,6 +149,9 @@ func (w *Workspace) UnsetPlatformEnv(name string) {
 func (w *Workspace) AddBuildpacks(bps ...Buildpack) {
 	w.t.Helper()
 	for _, bp := range bps {
+		if bp.ID == DebugBuildpackID && w.depServer != nil {
+			bp = bp.WithoutDependencies()
+		}
 		if err := bp.stage(w.Buildpacks); err != nil {
 			w.t.Fatalf("stage %s: %v", bp, err)
 		}

@@ -39,6 +39,14 @@ int launch_plan(const char *name, int argc, char *const argv[], launch_getenv_fn
                 struct bp_error *err);
 void launch_plan_free(struct launch_plan *plan);
 
+/* Whether BPL_DEBUG_BIND's host name resolves (0 yes). A name that does not
+ * would make the debugger fail to listen and the app never start, so it is
+ * rejected like any bad value. NULL, the default, accepts every well-formed
+ * name, which keeps launch_plan pure for tests; the wrapper's main sets it
+ * to launch_resolve_host. IP literals are never looked up. */
+extern int (*launch_resolve_bind)(const char *host);
+int launch_resolve_host(const char *host);
+
 /* Appends s to out as a TOML basic string (quotes, escapes). 0; -2 when s is
  * not valid UTF-8 (TOML cannot hold it; out is unchanged); -1 out of memory. */
 struct strbuf;

@@ -2,11 +2,31 @@
  * debugger off with one clear line instead of crash-looping the app; and the
  * HOST:PORT forms the debuggers take. */
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "launch/internal.h"
+
+int (*launch_resolve_bind)(const char *host);
+
+int launch_resolve_host(const char *host)
+{
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE};
+    struct addrinfo *res = NULL;
+    int rc = getaddrinfo(host, NULL, &hints, &res);
+    if (res != NULL)
+        freeaddrinfo(res);
+    return rc == 0 ? 0 : -1;
+}
+
+/* A name, not an IPv4/IPv6 literal (those need no lookup). */
+static bool is_literal(const char *host)
+{
+    unsigned char addr[16];
+    return inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1;
+}
 
 const char *launch_env(const struct launch_ctx *ctx, const char *name)
 {
@@ -150,6 +170,9 @@ int launch_settings_read(struct launch_ctx *ctx, struct launch_plan *plan)
         if (launch_parse_bind(v, s->bind, sizeof s->bind) != 0)
             return reject(ctx, plan, "BPL_DEBUG_BIND", v,
                           "is not an IP address or host name (use 0.0.0.0, ::, 127.0.0.1 or *)");
+        if (launch_resolve_bind != NULL && !is_literal(s->bind) && launch_resolve_bind(s->bind) != 0)
+            return reject(ctx, plan, "BPL_DEBUG_BIND", v,
+                          "is a host name that does not resolve (use 0.0.0.0, ::, 127.0.0.1 or *)");
         s->has_bind = true;
     }
 

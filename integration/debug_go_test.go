@@ -1,0 +1,475 @@
+// Go under Delve, end to end: the go-http sample built by the go-build
+// fixture with `-gcflags=all=-N -l`, the debug buildpack's tools served by a
+// loopback mirror, the default process launched through the real launcher,
+// Delve's own client breaking in the HTTP handler; then the BPL_DEBUG_*
+// launch settings, SIGTERM, the labels, a rebuild, and the build-time
+// diagnosis of binaries that debug badly.
+package integration
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cnbdebug/debug-buildpack/integration/harness"
+	"github.com/go-delve/delve/service/api"
+)
+
+const dlvDefaultPort = 56268
+
+// goDebugFlags build the sample the way the README tells users to
+// (BP_GO_BUILD_FLAGS="-gcflags=all=-N -l"), keeping absolute file paths.
+var goDebugFlags = []string{"-buildmode=pie", "-gcflags=all=-N -l"}
+
+func goDebugBinaries(ws *harness.Workspace) { ws.GoBuild(goDebugFlags, ".", "./cmd/hello") }
+
+func TestDebugGo(t *testing.T) {
+	t.Parallel()
+	env := harness.Require(t)
+	var tm timings
+	start := time.Now()
+	b := buildDebugApp(t, env, debugApp{app: "go-http", fixtures: []string{"paketo-go-build"}, prepare: goDebugBinaries})
+	tm.add("build", b.elapse)
+	t.Logf("debug buildpack log:\n%s", b.log)
+
+	appBin := filepath.Join(b.ws.LayerDir("paketo-buildpacks/go-build", "targets"), "bin", "go-http")
+	dlvBin := b.layerPath("dlv/dlv")
+	source := filepath.Join(b.ws.App, "main.go")
+	line := harness.LineOf(t, source, "BREAKPOINT go-http")
+	const want = "hello from go-http path=/probe"
+
+	t.Run("build", func(t *testing.T) {
+		// dlv came from the loopback mirror, and nothing else was fetched.
+		if got := b.srv.Downloaded(); len(got) != 1 || !strings.HasPrefix(got[0], "dlv-") {
+			t.Errorf("the mirror served %v, want only the dlv archive\n%s", got, b.srv)
+		}
+		for _, want := range []string{"Dependency mirror found", "Downloading from " + b.srv.URL + "/"} {
+			if !strings.Contains(b.log, want) {
+				t.Errorf("build log lacks %q:\n%s", want, b.log)
+			}
+		}
+		// A faithful debug build gets no diagnosis.
+		if w := grepLines(b.log, regexp.MustCompile(`WARNING: process`)); len(w) != 0 {
+			t.Errorf("warnings for a -gcflags=all=-N -l build: %q", w)
+		}
+		p, ok := b.md.Process("go-http")
+		if !ok || p.BuildpackID != harness.DebugBuildpackID {
+			t.Fatalf("the default process was not taken over: %+v", p)
+		}
+		argv := p.Argv()
+		wantArgv := []string{b.layerPath("wrap/dlv"), "exec", "--headless", "--continue", "--accept-multiclient",
+			"--api-version=2", "--only-same-user=false", fmt.Sprintf("--listen=0.0.0.0:%d", dlvDefaultPort), appBin, "--"}
+		if strings.Join(argv, " ") != strings.Join(wantArgv, " ") {
+			t.Errorf("rewritten process = %q\nwant %q", argv, wantArgv)
+		}
+		if !p.Direct {
+			t.Errorf("the rewritten process is not direct: it must run without a shell")
+		}
+	})
+
+	tm.step(t, "breakpoint on the default port", func(t *testing.T) {
+		lockPort(t, dlvDefaultPort)
+		l := b.launch(t, "go-http", nil)
+		ln := l.waitListener(t, dlvDefaultPort)
+		if !ln.IP.IsUnspecified() {
+			t.Errorf("dlv listens on %s, want all interfaces (the build-time default 0.0.0.0)", ln.Addr())
+		}
+		if exe, _ := harness.Exe(ln.PID); !sameFile(exe, dlvBin) {
+			t.Errorf("port %d is held by %s, want dlv (%s)\n%s", dlvDefaultPort, exe, dlvBin, l.Tree())
+		}
+		if ln.PID != l.Pid() {
+			t.Errorf("dlv runs as pid %d, not as the launched process %d: the wrapper must exec, not fork", ln.PID, l.Pid())
+		}
+		// The labels of the exported image name the port dlv really listens on.
+		entry := b.checkLabels(t, "go-http", "go", "dlv", ln.Port)
+		if entry.Tools["dlv"] != dlvBin || !entry.Managed || entry.Wait || entry.Bind != "0.0.0.0" || !strings.HasPrefix(entry.RuntimeVersion, "go1.") {
+			t.Errorf("label entry %+v: want tools.dlv=%s, managed, not waiting, bind 0.0.0.0, a Go version", entry, dlvBin)
+		}
+		// dlv --continue starts the target after it opens its port: a client
+		// that halts before that races dlv's own continue.
+		l.waitHTTP(t, want)
+		got := dlvHitBreakpoint(t, fmt.Sprintf("127.0.0.1:%d", dlvDefaultPort), source, line, l.url, want)
+		t.Log(got)
+		// The client left with the target running: dlv and the app serve on.
+		l.waitHTTP(t, want)
+		l.waitListener(t, dlvDefaultPort)
+
+		// A second client ends the session: Detach(false) stops the dlv
+		// server, which was the launched process itself (a container's
+		// pid 1), so the process ends cleanly.
+		appPid := childRunning(t, l, appBin)
+		if tracer := tracerPid(t, appPid); tracer != l.Pid() {
+			t.Errorf("the app (pid %d) is traced by %d, want dlv (%d)", appPid, tracer, l.Pid())
+		}
+		d := dialDlv(t, fmt.Sprintf("127.0.0.1:%d", dlvDefaultPort))
+		if _, err := d.Halt(); err != nil {
+			t.Fatalf("halt: %v", err)
+		}
+		if err := d.Detach(false); err != nil {
+			t.Fatalf("Detach(false): %v", err)
+		}
+		code, err := l.Wait(10 * time.Second)
+		if err != nil || code != 0 {
+			t.Fatalf("dlv after Detach(false): exit %d, %v", code, err)
+		}
+		t.Logf("Detach(false): dlv exited 0; the app (pid %d) alive afterwards: %v", appPid, pidAlive(appPid))
+	})
+
+	tm.step(t, "BPL_DEBUG_ENABLED=false", func(t *testing.T) {
+		lockPort(t, dlvDefaultPort)
+		l := b.launch(t, "go-http", map[string]string{"BPL_DEBUG_ENABLED": "false"})
+		l.waitHTTP(t, want)
+		if exe, err := harness.Exe(l.Pid()); err != nil || !sameFile(exe, appBin) {
+			t.Errorf("the launched process runs %s (%v), want the app itself %s\n%s", exe, err, appBin, l.Tree())
+		}
+		if tree := harness.Descendants(l.Pid()); len(tree) != 1 {
+			t.Errorf("the app has child processes:\n%s", l.Tree())
+		}
+		l.onlyAppPort(t)
+		dialFails(t, dlvDefaultPort)
+		if lines := l.debugLaunchLines(); len(lines) != 0 {
+			t.Errorf("the wrapper printed %q with the debugger off", lines)
+		}
+	})
+
+	tm.step(t, "BPL_DEBUG_PORT and BPL_DEBUG_BIND=127.0.0.1", func(t *testing.T) {
+		port := harness.FreePort(t)
+		l := b.launch(t, "go-http", map[string]string{"BPL_DEBUG_PORT": strconv.Itoa(port), "BPL_DEBUG_BIND": "127.0.0.1"})
+		ln := l.waitListener(t, port)
+		if !ln.IP.Equal(loopbackIP) {
+			t.Errorf("dlv listens on %s, want 127.0.0.1 only", ln.Addr())
+		}
+		ls, _ := l.ListenersOf()
+		for _, s := range ls {
+			if s.Port == dlvDefaultPort {
+				t.Errorf("dlv also listens on the build-time port: %s", s.Addr())
+			}
+		}
+		l.waitHTTP(t, want)
+		d := dialDlv(t, fmt.Sprintf("127.0.0.1:%d", port))
+		if _, err := d.Halt(); err != nil {
+			t.Fatalf("halt: %v", err)
+		}
+		appPid := d.ProcessPid()
+		if exe, _ := harness.Exe(appPid); !sameFile(exe, appBin) {
+			t.Errorf("dlv on port %d debugs pid %d (%s), want the app %s", port, appPid, exe, appBin)
+		}
+		if err := d.Disconnect(true); err != nil {
+			t.Errorf("disconnect: %v", err)
+		}
+		if lines := l.debugLaunchLines(); len(lines) != 1 || !strings.Contains(lines[0], fmt.Sprintf("127.0.0.1:%d", port)) {
+			t.Errorf("the wrapper's notice = %q, want one line naming 127.0.0.1:%d", lines, port)
+		}
+	})
+
+	tm.step(t, "BPL_DEBUG_SUSPEND=true", func(t *testing.T) {
+		port := harness.FreePort(t)
+		l := b.launch(t, "go-http", map[string]string{"BPL_DEBUG_PORT": strconv.Itoa(port), "BPL_DEBUG_SUSPEND": "true"})
+		l.waitListener(t, port)
+		l.notAnswering(t, 2*time.Second)
+		appPid := childRunning(t, l, appBin)
+		if tracer := tracerPid(t, appPid); tracer != l.Pid() {
+			t.Errorf("the waiting app (pid %d) is traced by %d, want dlv (%d)", appPid, tracer, l.Pid())
+		}
+		d := dialDlv(t, fmt.Sprintf("127.0.0.1:%d", port))
+		if err := d.Disconnect(true); err != nil {
+			t.Fatalf("disconnect(continue): %v", err)
+		}
+		l.waitHTTP(t, want)
+	})
+
+	for _, bad := range []struct{ name, value, says string }{
+		{"BPL_DEBUG_PORT", "http", `BPL_DEBUG_PORT="http" is not a port`},
+		{"BPL_DEBUG_PORT", "70000", `BPL_DEBUG_PORT="70000" is not a port`},
+		{"BPL_DEBUG_BIND", "not-an-address", `BPL_DEBUG_BIND="not-an-address"`},
+	} {
+		tm.step(t, fmt.Sprintf("invalid %s=%s", bad.name, bad.value), func(t *testing.T) {
+			lockPort(t, dlvDefaultPort)
+			l := b.launch(t, "go-http", map[string]string{bad.name: bad.value})
+			l.waitHTTP(t, want)
+			lines := grepLines(l.Stderr(), regexp.MustCompile(`.`))
+			var ours []string
+			for _, line := range lines {
+				if !strings.Contains(line, "go-http listening") {
+					ours = append(ours, line)
+				}
+			}
+			if len(ours) != 1 || !strings.Contains(ours[0], bad.says) || !strings.Contains(ours[0], "without the debugger") {
+				t.Errorf("stderr (besides the app's own line) = %q, want one line saying %q ... without the debugger", ours, bad.says)
+			}
+			if exe, _ := harness.Exe(l.Pid()); !sameFile(exe, appBin) {
+				t.Errorf("the launched process runs %s, want the app itself\n%s", exe, l.Tree())
+			}
+			l.onlyAppPort(t)
+		})
+	}
+
+	tm.step(t, "SIGTERM", func(t *testing.T) {
+		// Debugger off: the app is the launched process (a container's
+		// pid 1): its own handler runs and it exits 0.
+		off := b.launch(t, "go-http", map[string]string{"BPL_DEBUG_ENABLED": "false"})
+		off.waitHTTP(t, want)
+		off.sigterm(t)
+		if code, err := off.Wait(10 * time.Second); err != nil || code != 0 || !strings.Contains(off.Output(), "go-http: SIGTERM received") {
+			t.Fatalf("the app after SIGTERM: exit %d, %v; output:\n%s", code, err, off.Output())
+		}
+
+		// Debugger on: dlv is pid 1 and the app its child. On SIGTERM Delve
+		// 1.27 stops its server and detaches with kill (cmd/dlv
+		// waitForDisconnectSignal, debugger.detach): the app is killed, its
+		// handler never runs. What must hold: nothing outlives dlv, so the
+		// container stops at once instead of waiting out its grace period.
+		port := harness.FreePort(t)
+		l := b.launch(t, "go-http", map[string]string{"BPL_DEBUG_PORT": strconv.Itoa(port)})
+		l.waitListener(t, port)
+		l.waitHTTP(t, want)
+		appPid := childRunning(t, l, appBin)
+		sent := time.Now()
+		l.sigterm(t)
+		if _, err := l.Wait(15 * time.Second); err != nil {
+			t.Fatalf("dlv did not exit after SIGTERM: %v", err)
+		}
+		waitGone(t, appPid, 5*time.Second, "the app under dlv")
+		if left := l.Processes(); len(left) != 0 {
+			t.Errorf("processes outlived dlv:\n%s", l.Tree())
+		}
+		graceful := strings.Contains(l.Output(), "go-http: SIGTERM received")
+		t.Logf("SIGTERM to dlv: dlv and the app gone in %s; the app's own SIGTERM handler ran: %v (Delve kills the debuggee)",
+			time.Since(sent).Round(time.Millisecond), graceful)
+	})
+
+	tm.step(t, "rebuild reuses the layer and downloads nothing", func(t *testing.T) {
+		b.srv.ResetRequests()
+		res := b.ws.Rebuild()
+		if p := res.Failed(); p != nil {
+			t.Fatalf("rebuild failed in %s:\n%s", p, p.Output)
+		}
+		log := res.Builder().BuildpackOutput(b.bp)
+		if !regexp.MustCompile(`Reusing cached layer \S*debug-tools`).MatchString(log) {
+			t.Errorf("rebuild log lacks `Reusing cached layer ...debug-tools`:\n%s", log)
+		}
+		if strings.Contains(log, "Downloading") {
+			t.Errorf("the rebuild downloaded:\n%s", log)
+		}
+		if reqs := b.srv.Requests(); len(reqs) != 0 {
+			t.Errorf("the mirror saw %d requests on the rebuild: %s", len(reqs), b.srv)
+		}
+		if got := res.Phase("exporter").ExportedLayers()[harness.DebugBuildpackID+":debug-tools"]; got != "reused" {
+			t.Errorf("exporter: debug-tools layer %q, want reused", got)
+		}
+	})
+	t.Logf("go summary [%s]: %s", time.Since(start).Round(time.Millisecond), tm.String())
+}
+
+// TestDebugGoDiagnosis builds Go binaries that debug badly and checks the
+// debug buildpack says so in the build log, naming the fix; strict mode
+// turns the worst into a build failure.
+func TestDebugGoDiagnosis(t *testing.T) {
+	t.Parallel()
+	env := harness.Require(t)
+	cases := []struct {
+		name       string
+		flags      []string
+		strict     bool
+		want       []string // in the debug buildpack's output
+		wantNot    []string
+		wantFail   bool
+		substitute bool // also break through the substitute-path rule the warning gives
+		stripped   bool // also show dlv refuses a file:line breakpoint, as the warning says
+	}{
+		{name: "stripped DWARF (-ldflags=-w)", flags: []string{"-gcflags=all=-N -l", "-ldflags=-w"},
+			want: []string{"WARNING:", "-ldflags=-w", "no DWARF", "BP_GO_BUILD_LDFLAGS"}, wantNot: []string{"-gcflags=all=-N -l\""},
+			stripped: true},
+		{name: "stripped DWARF, BP_DEBUG_STRICT=true", flags: []string{"-gcflags=all=-N -l", "-ldflags=-w"}, strict: true,
+			want: []string{"-ldflags=-w", "no DWARF", "BP_GO_BUILD_LDFLAGS", "BP_DEBUG_STRICT"}, wantFail: true},
+		{name: "optimized (go build defaults)", flags: []string{"-buildmode=pie"},
+			want: []string{"WARNING:", "optimizations", `BP_GO_BUILD_FLAGS="-gcflags=all=-N -l"`}, wantNot: []string{"-trimpath", "DWARF"}},
+		{name: "-trimpath", flags: []string{"-buildmode=pie", "-trimpath", "-gcflags=all=-N -l"},
+			want: []string{"WARNING:", "-trimpath", "substitute-path", `"from": "example.com/go-http"`}, wantNot: []string{"optimizations", "DWARF"},
+			substitute: true},
+	}
+	var sum summary
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			spec := debugApp{app: "go-http", fixtures: []string{"paketo-go-build"}, wantFail: tc.wantFail,
+				prepare: func(ws *harness.Workspace) { ws.GoBuild(tc.flags, ".") }}
+			if tc.strict {
+				spec.platformEnv = map[string]string{"BP_DEBUG_STRICT": "true"}
+			}
+			b := buildDebugApp(t, env, spec)
+			out := b.log
+			if tc.wantFail {
+				failed := b.res.Failed()
+				if failed == nil || failed.Name != "builder" {
+					t.Fatalf("want the builder to fail, got:\n%s", b.res.Summary())
+				}
+				out = failed.BuildpackOutput(b.bp)
+				if strings.TrimSpace(out) == "" {
+					t.Fatalf("the debug buildpack printed nothing; builder output:\n%s", failed.Output)
+				}
+				errLines := grepLines(out, regexp.MustCompile(`^cnbdebug/debug: `))
+				if len(errLines) != 1 {
+					t.Errorf("want one error line from the debug buildpack, got %q:\n%s", errLines, out)
+				}
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("the debug buildpack's output lacks %q:\n%s", w, out)
+				}
+			}
+			for _, w := range tc.wantNot {
+				if strings.Contains(out, w) {
+					t.Errorf("the debug buildpack's output mentions %q, which does not apply:\n%s", w, out)
+				}
+			}
+			if tc.stripped {
+				// What the warning claims: dlv starts, but cannot break by line.
+				port := harness.FreePort(t)
+				l := b.launch(t, "go-http", map[string]string{"BPL_DEBUG_PORT": strconv.Itoa(port)})
+				l.waitHTTP(t, "hello from go-http")
+				d := dialDlv(t, fmt.Sprintf("127.0.0.1:%d", port))
+				if _, err := d.Halt(); err != nil {
+					t.Fatal(err)
+				}
+				source := filepath.Join(b.ws.App, "main.go")
+				_, err := d.CreateBreakpoint(&api.Breakpoint{File: source, Line: harness.LineOf(t, source, "BREAKPOINT go-http")})
+				if err == nil || !strings.Contains(err.Error(), "stripped") {
+					t.Errorf("dlv on a binary built with -ldflags=-w: CreateBreakpoint error %v, want `binary is stripped`", err)
+				}
+				t.Logf("-ldflags=-w: dlv refuses the breakpoint: %v", err)
+				_ = d.Disconnect(true)
+			}
+			if tc.substitute {
+				// The hint works: with the rule it names, a breakpoint on
+				// the checkout's path binds in a -trimpath binary.
+				t.Log(dlvBreakWithSubstitutePath(t, b, "example.com/go-http"))
+			}
+			var said []string
+			for _, l := range grepLines(out, regexp.MustCompile(`WARNING: process|^cnbdebug/debug: `)) {
+				said = append(said, l)
+			}
+			sum.add("%-40s %s", tc.name, strings.Join(said, " | "))
+		})
+	}
+	t.Cleanup(func() { sum.log(t, "go diagnosis summary:") })
+}
+
+// TestDebugOfflineDependencies: a packaged buildpack (dependencies/ inside)
+// installs its tools from there, even with a mirror configured that holds
+// the same files: the mirror must see no request.
+func TestDebugOfflineDependencies(t *testing.T) {
+	t.Parallel()
+	env := harness.Require(t)
+	srv := harness.NewDependencyServer(t)
+	if err := srv.AddDependenciesOf(env.DebugBuildpack(t)); err != nil {
+		t.Fatal(err)
+	}
+	b := buildDebugApp(t, env, debugApp{app: "go-http", fixtures: []string{"paketo-go-build"}, prepare: goDebugBinaries,
+		offline: true, platformEnv: map[string]string{"BP_DEPENDENCY_MIRROR": srv.URL}})
+	staged, _ := filepath.Glob(filepath.Join(b.ws.Buildpacks, b.bp.EscapedID(), b.bp.Version, "dependencies", "*", "dlv-*"))
+	if len(staged) == 0 {
+		t.Fatalf("the buildpack was staged without dependencies/")
+	}
+	if !regexp.MustCompile(`Using the packaged copy \S*/dependencies/[0-9a-f]{64}/dlv-`).MatchString(b.log) {
+		t.Errorf("build log does not say dlv came from the packaged dependencies/:\n%s", b.log)
+	}
+	if strings.Contains(b.log, "Downloading") {
+		t.Errorf("the offline build downloaded:\n%s", b.log)
+	}
+	if reqs := srv.Requests(); len(reqs) != 0 {
+		t.Errorf("the mirror was hit although the tools are packaged: %s", srv)
+	}
+	// The installed dlv is the real one and runs.
+	out, err := exec.Command(b.layerPath("dlv/dlv"), "version").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "Version: "+harness.DelveVersion) {
+		t.Errorf("%s version: %v\n%s", b.layerPath("dlv/dlv"), err, out)
+	}
+	t.Logf("offline build in %s; mirror requests: %d; %s", b.elapse.Round(time.Millisecond), len(srv.Requests()), strings.TrimSpace(string(out)))
+}
+
+// childRunning finds the process below l that runs exe (the app under its
+// debugger).
+func childRunning(t testing.TB, l *launched, exe string) int {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		for _, pid := range harness.Descendants(l.Pid())[1:] {
+			if got, _ := harness.Exe(pid); sameFile(got, exe) {
+				return pid
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no process runs %s below pid %d:\n%s", exe, l.Pid(), l.Tree())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// tracerPid is the pid ptrace-attached to pid (0: none).
+func tracerPid(t testing.TB, pid int) int {
+	t.Helper()
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^TracerPid:\s*(\d+)`).FindStringSubmatch(string(data))
+	if m == nil {
+		t.Fatalf("/proc/%d/status has no TracerPid", pid)
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n
+}
+
+// dlvBreakWithSubstitutePath launches a -trimpath build under dlv and sets
+// a breakpoint by the checkout's path: refused without a rule (the binary
+// knows only module paths), bound with the rule {module -> checkout}, and
+// hit by a request.
+func dlvBreakWithSubstitutePath(t *testing.T, b *builtApp, module string) string {
+	t.Helper()
+	source := filepath.Join(b.ws.App, "main.go")
+	line := harness.LineOf(t, source, "BREAKPOINT go-http")
+	loc := fmt.Sprintf("%s:%d", source, line)
+	port := harness.FreePort(t)
+	l := b.launch(t, "go-http", map[string]string{"BPL_DEBUG_PORT": strconv.Itoa(port)})
+	l.waitHTTP(t, "hello from go-http")
+	d := dialDlv(t, fmt.Sprintf("127.0.0.1:%d", port))
+	if _, err := d.Halt(); err != nil {
+		t.Fatalf("halt: %v", err)
+	}
+	if _, err := d.CreateBreakpoint(&api.Breakpoint{File: source, Line: line}); err == nil {
+		t.Fatalf("a breakpoint at %s bound without substitute-path in a -trimpath binary", loc)
+	}
+	rules := [][2]string{{module, b.ws.App}}
+	bp, err := d.CreateBreakpointWithExpr(&api.Breakpoint{}, loc, rules, false)
+	if err != nil {
+		t.Fatalf("breakpoint at %s with substitute-path %v: %v", loc, rules, err)
+	}
+	cont := d.Continue()
+	reply := getAsync(l.url)
+	var st *api.DebuggerState
+	select {
+	case st = <-cont:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("dlv: no stop")
+	}
+	th := st.CurrentThread
+	if st.Err != nil || th == nil || th.Breakpoint == nil || th.Breakpoint.ID != bp.ID || th.File != module+"/main.go" || th.Line != line {
+		t.Fatalf("dlv stopped with %v at %+v, want breakpoint %d at %s/main.go:%d", st.Err, th, bp.ID, module, line)
+	}
+	mustBlock(t, reply, "dlv")
+	if _, err := d.ClearBreakpoint(bp.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Disconnect(true); err != nil {
+		t.Fatal(err)
+	}
+	body := mustAnswer(t, reply, "hello from go-http", 20*time.Second)
+	return fmt.Sprintf("-trimpath: break %s with substitute-path %v stopped at %s:%d; answered %s", loc, rules, th.File, th.Line, strings.TrimSpace(body))
+}

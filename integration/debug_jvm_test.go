@@ -1,0 +1,147 @@
+// The JVM under JDWP, end to end: the java-http sample (an exploded JAR
+// compiled with -g) with the bellsoft-liberica and executable-jar
+// fixtures, whose `java sample.Server` process stays as it is while the
+// debug buildpack's exec.d helper adds the JDWP agent to JAVA_TOOL_OPTIONS
+// at launch; jdb attaches and breaks in the HTTP handler. Then the
+// BPL_DEBUG_* launch settings, SIGTERM and the labels.
+package integration
+
+import (
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cnbdebug/debug-buildpack/integration/harness"
+)
+
+const jdwpDefaultPort = 5005
+
+func TestDebugJVM(t *testing.T) {
+	t.Parallel()
+	env := harness.Require(t)
+	var tm timings
+	start := time.Now()
+	b := buildDebugApp(t, env, debugApp{app: "java-http", fixtures: []string{"paketo-bellsoft-liberica", "paketo-executable-jar"},
+		prepare: func(ws *harness.Workspace) { ws.Javac("src/sample/Server.java") }})
+	tm.add("build", b.elapse)
+	t.Logf("debug buildpack log:\n%s", b.log)
+	java, err := filepath.EvalSymlinks(filepath.Join(b.ws.LayerDir("paketo-buildpacks/bellsoft-liberica", "jre"), "bin", "java"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	source := filepath.Join(b.ws.App, "src", "sample", "Server.java")
+	line := harness.LineOf(t, source, "BREAKPOINT java-http")
+	const class, want = "sample.Server", "hello from java-http path=/probe"
+
+	t.Run("build", func(t *testing.T) {
+		if reqs := b.srv.Requests(); len(reqs) != 0 {
+			t.Errorf("the mirror was asked for %s", b.srv)
+		}
+		// The command stays the JVM buildpack's; the agent comes from exec.d.
+		p, ok := b.md.Process("web")
+		if !ok || p.BuildpackID != "paketo-buildpacks/executable-jar" || strings.Join(p.Argv(), " ") != "java sample.Server" {
+			t.Errorf("process web = %+v, want the executable-jar's `java sample.Server` unchanged", p)
+		}
+		helper := b.layerPath("exec.d/web/jdwp")
+		if _, err := filepath.EvalSymlinks(helper); err != nil {
+			t.Errorf("no exec.d helper for web: %v", err)
+		}
+	})
+
+	tm.step(t, "breakpoint on the default port", func(t *testing.T) {
+		lockPort(t, jdwpDefaultPort)
+		l := b.launch(t, "web", nil)
+		ln := l.waitListener(t, jdwpDefaultPort)
+		if !ln.IP.IsUnspecified() {
+			t.Errorf("JDWP listens on %s, want all interfaces", ln.Addr())
+		}
+		if exe, _ := harness.Exe(ln.PID); ln.PID != l.Pid() || !sameFile(exe, java) {
+			t.Errorf("JDWP is held by pid %d (%s), want the launched JVM %d (%s)", ln.PID, exe, l.Pid(), java)
+		}
+		entry := b.checkLabels(t, "web", "jvm", "jdwp", ln.Port)
+		if !entry.Managed || entry.Wait {
+			t.Errorf("label entry %+v", entry)
+		}
+		l.waitHTTP(t, want)
+		t.Log(jdbHitBreakpoint(t, fmt.Sprintf("127.0.0.1:%d", jdwpDefaultPort), class, line, l.url, want))
+		l.waitHTTP(t, want)
+	})
+
+	tm.step(t, "BPL_DEBUG_ENABLED=false", func(t *testing.T) {
+		lockPort(t, jdwpDefaultPort)
+		l := b.launch(t, "web", map[string]string{"BPL_DEBUG_ENABLED": "false"})
+		l.waitHTTP(t, want)
+		checkBareJVM(t, l, java)
+		dialFails(t, jdwpDefaultPort)
+	})
+
+	tm.step(t, "BPL_DEBUG_PORT and BPL_DEBUG_BIND=127.0.0.1", func(t *testing.T) {
+		port := harness.FreePort(t)
+		l := b.launch(t, "web", map[string]string{"BPL_DEBUG_PORT": strconv.Itoa(port), "BPL_DEBUG_BIND": "127.0.0.1"})
+		ln := l.waitListener(t, port)
+		if !ln.IP.Equal(loopbackIP) {
+			t.Errorf("JDWP listens on %s, want 127.0.0.1 only", ln.Addr())
+		}
+		l.waitHTTP(t, want)
+		t.Log(jdbHitBreakpoint(t, fmt.Sprintf("127.0.0.1:%d", port), class, line, l.url, want))
+	})
+
+	tm.step(t, "BPL_DEBUG_SUSPEND=true", func(t *testing.T) {
+		port := harness.FreePort(t)
+		l := b.launch(t, "web", map[string]string{"BPL_DEBUG_PORT": strconv.Itoa(port), "BPL_DEBUG_SUSPEND": "true"})
+		l.waitListener(t, port)
+		l.notAnswering(t, 2*time.Second)
+		s := startJdb(t, fmt.Sprintf("127.0.0.1:%d", port))
+		s.expect(`> `, 30*time.Second)
+		s.send("cont")
+		l.waitHTTP(t, want)
+	})
+
+	for _, bad := range []struct{ name, value, says string }{
+		{"BPL_DEBUG_PORT", "http", `BPL_DEBUG_PORT="http" is not a port`},
+		{"BPL_DEBUG_PORT", "70000", `BPL_DEBUG_PORT="70000" is not a port`},
+		{"BPL_DEBUG_BIND", "not-an-address", `BPL_DEBUG_BIND="not-an-address"`},
+	} {
+		tm.step(t, fmt.Sprintf("invalid %s=%s", bad.name, bad.value), func(t *testing.T) {
+			lockPort(t, jdwpDefaultPort)
+			l := b.launch(t, "web", map[string]string{bad.name: bad.value})
+			l.waitHTTP(t, want)
+			lines := grepLines(l.Stderr(), regexp.MustCompile(`.`))
+			if len(lines) != 1 || !strings.Contains(lines[0], bad.says) || !strings.Contains(lines[0], "without the debugger") {
+				t.Errorf("stderr = %q, want one line saying %q ... without the debugger", lines, bad.says)
+			}
+			checkBareJVM(t, l, java)
+		})
+	}
+
+	tm.step(t, "SIGTERM reaches the app", func(t *testing.T) {
+		port := harness.FreePort(t)
+		l := b.launch(t, "web", map[string]string{"BPL_DEBUG_PORT": strconv.Itoa(port)})
+		l.waitListener(t, port)
+		l.waitHTTP(t, want)
+		l.sigterm(t)
+		// The JVM runs its shutdown hooks and exits 143 (128+SIGTERM).
+		if code, err := l.Wait(15 * time.Second); err != nil || code != 143 {
+			t.Fatalf("the JVM after SIGTERM: exit %d, %v; output:\n%s", code, err, l.Output())
+		}
+	})
+	t.Logf("jvm summary [%s]: %s", time.Since(start).Round(time.Millisecond), tm.String())
+}
+
+// checkBareJVM asserts the launched JVM has no JDWP agent and no port but
+// the app's.
+func checkBareJVM(t testing.TB, l *launched, java string) {
+	t.Helper()
+	if exe, _ := harness.Exe(l.Pid()); !sameFile(exe, java) {
+		t.Errorf("the launched process runs %s, want java %s", exe, java)
+	}
+	env, _ := harness.Environ(l.Pid())
+	if strings.Contains(env["JAVA_TOOL_OPTIONS"], "jdwp") {
+		t.Errorf("JAVA_TOOL_OPTIONS=%q loads JDWP with the debugger off", env["JAVA_TOOL_OPTIONS"])
+	}
+	l.onlyAppPort(t)
+}
