@@ -90,3 +90,14 @@ void strbuf_free(struct strbuf *sb)
     sb->data = NULL;
     sb->len = sb->cap = 0;
 }
+
+char *str_format(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *out = NULL;
+    if (vasprintf(&out, fmt, ap) < 0)
+        out = NULL;
+    va_end(ap);
+    return out;
+}

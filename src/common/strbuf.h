@@ -22,6 +22,8 @@ int strbuf_appendf(struct strbuf *sb, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int strbuf_vappendf(struct strbuf *sb, const char *fmt, va_list ap);
 void strbuf_reset(struct strbuf *sb);
+/* A new malloc'd formatted string, or NULL when memory runs out. */
+char *str_format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Hands the data to the caller (never NULL on success: "" for empty). */
 char *strbuf_detach(struct strbuf *sb);
 void strbuf_free(struct strbuf *sb);

@@ -17,6 +17,7 @@
 
 #include "common/fileio.h"
 #include "common/log.h"
+#include "common/strbuf.h"
 
 #define DEFAULT_MAX_EXTRACT (4ULL << 30)
 
@@ -42,17 +43,6 @@ static char *file_uri_path(const char *uri)
     return deps_percent_decode(p, strcspn(p, "?#"));
 }
 
-/* asprintf with a defined result on failure (NULL). */
-__attribute__((format(printf, 1, 2))) static char *format_path(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *out = NULL;
-    if (vasprintf(&out, fmt, ap) < 0)
-        out = NULL;
-    va_end(ap);
-    return out;
-}
 
 static int only_regular(const struct dirent *d)
 {
@@ -176,7 +166,7 @@ int deps_install(const struct deps_dependency *dep, const struct deps_fetch_opti
         log_detail("Downloading from %s", shown);
         const char *base = strrchr(dest_dir, '/');
         base = base ? base + 1 : dest_dir;
-        download = format_path("%s/.%s.download.%ld", parent, base, (long)getpid());
+        download = str_format("%s/.%s.download.%ld", parent, base, (long)getpid());
         if (download == NULL) {
             error_set(err, "installing %s: out of memory", dep->id);
             goto cleanup;
@@ -208,7 +198,7 @@ int deps_install(const struct deps_dependency *dep, const struct deps_fetch_opti
 
     enum deps_archive_kind kind = deps_archive_kind_of(dep->uri);
     log_detail("%s to %s", kind != DEPS_ARCHIVE_NONE ? "Expanding" : "Copying", dest_dir);
-    staging = format_path("%s.part.%ld", dest_dir, (long)getpid());
+    staging = str_format("%s.part.%ld", dest_dir, (long)getpid());
     if (staging == NULL) {
         error_set(err, "installing %s: out of memory", dep->id);
         goto cleanup;

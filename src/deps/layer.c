@@ -16,19 +16,9 @@
 
 #include "common/fileio.h"
 #include "common/log.h"
+#include "common/strbuf.h"
 #include "toml/toml.h"
 
-/* asprintf with a defined result on failure (NULL). */
-__attribute__((format(printf, 1, 2))) static char *format_path(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *out = NULL;
-    if (vasprintf(&out, fmt, ap) < 0)
-        out = NULL;
-    va_end(ap);
-    return out;
-}
 
 static bool number_of(const struct toml_value *v, double *out)
 {
@@ -204,10 +194,10 @@ int layer_contribute(const struct layer_request *req, enum layer_outcome *outcom
     bool tmp_made = false, toml_tmp_made = false;
 
     dir = path_join(req->layers_dir, req->name);
-    if (dir == NULL || (toml_path = format_path("%s.toml", dir)) == NULL ||
-        (tmp_dir = format_path("%s.tmp.%ld", dir, (long)getpid())) == NULL ||
-        (toml_tmp = format_path("%s.toml.tmp.%ld", dir, (long)getpid())) == NULL ||
-        (old_dir = format_path("%s.old.%ld", dir, (long)getpid())) == NULL) {
+    if (dir == NULL || (toml_path = str_format("%s.toml", dir)) == NULL ||
+        (tmp_dir = str_format("%s.tmp.%ld", dir, (long)getpid())) == NULL ||
+        (toml_tmp = str_format("%s.toml.tmp.%ld", dir, (long)getpid())) == NULL ||
+        (old_dir = str_format("%s.old.%ld", dir, (long)getpid())) == NULL) {
         error_set(err, "layer %s: out of memory", req->name);
         goto cleanup;
     }
