@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Measures what the launch wrapper adds to a container start: the median
 # start time of /bin/true run directly, and through bin/dlv (debug-launch)
-# with the debugger on (execs real/dlv -> /bin/true) and off (execs the bare
-# "app", /bin/true). Prints figures; asserts nothing. Goal: < 2 ms added.
+# with the debugger on (forks real/dlv -> /bin/true and supervises it) and
+# off (execs the bare "app", /bin/true). Prints figures; asserts nothing.
+# Goal: < 2 ms added.
 #
 # Usage: bench/launch-startup.sh [path/to/debug-launch]
 #   default: $DEBUG_LAUNCH, else bin/debug-launch, else a Release build in

@@ -2,8 +2,8 @@
 // fixture with `-gcflags=all=-N -l`, the debug buildpack's tools served by a
 // loopback mirror, the default process launched through the real launcher,
 // Delve's own client breaking in the HTTP handler; then the BPL_DEBUG_*
-// launch settings, SIGTERM, the labels, a rebuild, and the build-time
-// diagnosis of binaries that debug badly.
+// launch settings, SIGTERM and an app that exits under dlv, the labels, a
+// rebuild, and the build-time diagnosis of binaries that debug badly.
 package integration
 
 import (
@@ -83,8 +83,10 @@ func TestDebugGo(t *testing.T) {
 		if exe, _ := harness.Exe(ln.PID); !sameFile(exe, dlvBin) {
 			t.Errorf("port %d is held by %s, want dlv (%s)\n%s", dlvDefaultPort, exe, dlvBin, l.Tree())
 		}
-		if ln.PID != l.Pid() {
-			t.Errorf("dlv runs as pid %d, not as the launched process %d: the wrapper must exec, not fork", ln.PID, l.Pid())
+		// The wrapper stays as dlv's parent (it passes signals on to the app
+		// and ends with it, see the SIGTERM step).
+		if ppid := parentPid(t, ln.PID); ppid != l.Pid() {
+			t.Errorf("dlv (pid %d) is the child of %d, want the launched wrapper %d\n%s", ln.PID, ppid, l.Pid(), l.Tree())
 		}
 		// The labels of the exported image name the port dlv really listens on.
 		entry := b.checkLabels(t, "go-http", "go", "dlv", ln.Port)
@@ -101,11 +103,11 @@ func TestDebugGo(t *testing.T) {
 		l.waitListener(t, dlvDefaultPort)
 
 		// A second client ends the session: Detach(false) stops the dlv
-		// server, which was the launched process itself (a container's
-		// pid 1), so the process ends cleanly.
+		// server, and the wrapper (a container's pid 1) ends with dlv's
+		// status, so the process ends cleanly.
 		appPid := childRunning(t, l, appBin)
-		if tracer := tracerPid(t, appPid); tracer != l.Pid() {
-			t.Errorf("the app (pid %d) is traced by %d, want dlv (%d)", appPid, tracer, l.Pid())
+		if tracer := tracerPid(t, appPid); tgidOf(t, tracer) != ln.PID {
+			t.Errorf("the app (pid %d) is traced by %d, want a thread of dlv (%d)", appPid, tracer, ln.PID)
 		}
 		d := dialDlv(t, fmt.Sprintf("127.0.0.1:%d", dlvDefaultPort))
 		if _, err := d.Halt(); err != nil {
@@ -171,11 +173,11 @@ func TestDebugGo(t *testing.T) {
 	tm.step(t, "BPL_DEBUG_SUSPEND=true", func(t *testing.T) {
 		port := harness.FreePort(t)
 		l := b.launch(t, "go-http", map[string]string{"BPL_DEBUG_PORT": strconv.Itoa(port), "BPL_DEBUG_SUSPEND": "true"})
-		l.waitListener(t, port)
+		ln := l.waitListener(t, port)
 		l.notAnswering(t, 2*time.Second)
 		appPid := childRunning(t, l, appBin)
-		if tracer := tracerPid(t, appPid); tracer != l.Pid() {
-			t.Errorf("the waiting app (pid %d) is traced by %d, want dlv (%d)", appPid, tracer, l.Pid())
+		if tracer := tracerPid(t, appPid); tgidOf(t, tracer) != ln.PID {
+			t.Errorf("the waiting app (pid %d) is traced by %d, want a thread of dlv (%d)", appPid, tracer, ln.PID)
 		}
 		d := dialDlv(t, fmt.Sprintf("127.0.0.1:%d", port))
 		if err := d.Disconnect(true); err != nil {
@@ -220,28 +222,53 @@ func TestDebugGo(t *testing.T) {
 			t.Fatalf("the app after SIGTERM: exit %d, %v; output:\n%s", code, err, off.Output())
 		}
 
-		// Debugger on: dlv is pid 1 and the app its child. On SIGTERM Delve
-		// 1.27 stops its server and detaches with kill (cmd/dlv
-		// waitForDisconnectSignal, debugger.detach): the app is killed, its
-		// handler never runs. What must hold: nothing outlives dlv, so the
-		// container stops at once instead of waiting out its grace period.
+		// Debugger on: the wrapper is pid 1, dlv its child and the app
+		// dlv's. Delve alone would kill the app on SIGTERM; the wrapper
+		// sends it to the app instead, Delve passes it on, the app's own
+		// handler runs, and when the app ends the wrapper stops dlv and
+		// exits with the app's code.
 		port := harness.FreePort(t)
 		l := b.launch(t, "go-http", map[string]string{"BPL_DEBUG_PORT": strconv.Itoa(port)})
-		l.waitListener(t, port)
+		ln := l.waitListener(t, port)
 		l.waitHTTP(t, want)
 		appPid := childRunning(t, l, appBin)
 		sent := time.Now()
 		l.sigterm(t)
-		if _, err := l.Wait(15 * time.Second); err != nil {
-			t.Fatalf("dlv did not exit after SIGTERM: %v", err)
+		code, err := l.Wait(15 * time.Second)
+		if err != nil {
+			t.Fatalf("the wrapper did not exit after SIGTERM: %v\n%s", err, l.Tree())
 		}
 		waitGone(t, appPid, 5*time.Second, "the app under dlv")
+		waitGone(t, ln.PID, 5*time.Second, "dlv")
 		if left := l.Processes(); len(left) != 0 {
-			t.Errorf("processes outlived dlv:\n%s", l.Tree())
+			t.Errorf("processes outlived the wrapper:\n%s", l.Tree())
 		}
-		graceful := strings.Contains(l.Output(), "go-http: SIGTERM received")
-		t.Logf("SIGTERM to dlv: dlv and the app gone in %s; the app's own SIGTERM handler ran: %v (Delve kills the debuggee)",
-			time.Since(sent).Round(time.Millisecond), graceful)
+		if !strings.Contains(l.Output(), "go-http: SIGTERM received") || !strings.Contains(l.Output(), "go-http stopped") {
+			t.Errorf("the app's SIGTERM handler did not run under dlv; output:\n%s", l.Output())
+		}
+		if code != 0 || !strings.Contains(l.Stderr(), "exited with code 0; dlv stopped") {
+			t.Errorf("exit %d after SIGTERM, want the app's 0; output:\n%s", code, l.Output())
+		}
+		t.Logf("SIGTERM under dlv: the app's handler ran; wrapper, dlv and app gone in %s, exit %d",
+			time.Since(sent).Round(time.Millisecond), code)
+	})
+
+	tm.step(t, "the app exits by itself", func(t *testing.T) {
+		// An app that ends (here: go-http cannot listen on PORT=-1 and
+		// exits 1 through log.Fatal) must end the container, though dlv
+		// itself would keep running with "Stop reason: exited".
+		port := harness.FreePort(t)
+		l := b.launch(t, "go-http", map[string]string{"BPL_DEBUG_PORT": strconv.Itoa(port), "PORT": "-1"})
+		code, err := l.Wait(20 * time.Second)
+		if err != nil {
+			t.Fatalf("the wrapper still runs after the app ended: %v\n%s\noutput:\n%s", err, l.Tree(), l.Output())
+		}
+		if code != 1 || !strings.Contains(l.Stderr(), "exited with code 1; dlv stopped") {
+			t.Errorf("exit %d, want the app's 1 (log.Fatal); output:\n%s", code, l.Output())
+		}
+		if left := l.Processes(); len(left) != 0 {
+			t.Errorf("processes outlived the wrapper:\n%s", l.Tree())
+		}
 	})
 
 	tm.step(t, "rebuild reuses the layer and downloads nothing", func(t *testing.T) {
@@ -410,6 +437,34 @@ func childRunning(t testing.TB, l *launched, exe string) int {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// parentPid is pid's parent, from /proc/<pid>/stat.
+func parentPid(t testing.TB, pid int) int {
+	t.Helper()
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(data)
+	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	n, _ := strconv.Atoi(fields[1])
+	return n
+}
+
+// tgidOf is the process a thread id belongs to (ptrace tracers are threads).
+func tgidOf(t testing.TB, tid int) int {
+	t.Helper()
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", tid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^Tgid:\s*(\d+)`).FindStringSubmatch(string(data))
+	if m == nil {
+		t.Fatalf("/proc/%d/status has no Tgid", tid)
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n
 }
 
 // tracerPid is the pid ptrace-attached to pid (0: none).

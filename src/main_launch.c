@@ -1,6 +1,7 @@
 /* debug-launch: the program behind <layer>/wrap/{dlv,python,node,npm} and
- * exec.d's jdwp. It applies BPL_DEBUG_* and execs (never forks), so the app
- * keeps this pid and gets signals and exit codes unchanged. */
+ * exec.d's jdwp. It applies BPL_DEBUG_* and execs, so the app keeps this pid
+ * and gets signals and exit codes unchanged; only under dlv, which would
+ * kill the app on SIGTERM and outlive it, it stays as dlv's parent. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -91,6 +92,23 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < plan.env_len; i++) {
         if (setenv(plan.env[i].name, plan.env[i].value, 1) != 0)
             fprintf(stderr, "debug-launch: setting %s: %s\n", plan.env[i].name, strerror(errno));
+    }
+    if (plan.debugging && plan.target != NULL) {
+        struct launch_outcome out;
+        if (launch_supervise(&plan, &out, &err) == 0) {
+            if (out.app_ended && out.app_known)
+                fprintf(stderr, "debug-launch: %s exited with code %d; dlv stopped\n", plan.target,
+                        out.code);
+            else if (out.app_ended)
+                fprintf(stderr,
+                        "debug-launch: %s exited (dlv reaped it before its code could be read); "
+                        "dlv stopped, exiting with %d\n",
+                        plan.target, out.code);
+            launch_plan_free(&plan);
+            return out.code;
+        }
+        /* still debuggable, only without the supervision */
+        fprintf(stderr, "debug-launch: %s; running dlv unsupervised\n", err.message);
     }
     execv(plan.path, plan.argv);
     int e = errno;

@@ -1,8 +1,10 @@
 /* The real debug-launch binary run through a temporary layer: what it
  * execs, with which argv and env, that the app keeps the wrapper's pid (so
- * SIGTERM and the exit code reach it), and the exec.d output on fd 3.
+ * SIGTERM and the exit code reach it), the exec.d output on fd 3, and, under
+ * dlv, the supervision: SIGTERM reaches the app, the wrapper ends with it.
  * The "real tools" are this test binary itself in probe mode (LAUNCH_PROBE
- * set), which prints its pid, executable, argv and environment. */
+ * set), which prints its pid, executable, argv and environment; as a fake
+ * dlv (LAUNCH_PROBE=fakedlv) it starts a copy of itself as the app. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -13,8 +15,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -39,12 +44,71 @@ static void on_sigterm(int sig)
     _exit(42);
 }
 
+/* Serves dlv's answer to RPCServer.State on a unix socket, as dlv does
+ * once its target has ended. */
+static void fake_dlv_serve(const char *path, int pid, int code)
+{
+    struct sockaddr_un sun = {.sun_family = AF_UNIX};
+    snprintf(sun.sun_path, sizeof sun.sun_path, "%s", path);
+    int ls = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (ls < 0 || bind(ls, (struct sockaddr *)&sun, sizeof sun) != 0 || listen(ls, 4) != 0)
+        _exit(90);
+    for (;;) {
+        int c = accept(ls, NULL, NULL);
+        if (c < 0)
+            continue;
+        char req[512];
+        if (read(c, req, sizeof req) > 0)
+            dprintf(c, "{\"id\":1,\"result\":null,\"error\":\"Process %d has exited with "
+                       "status %d\"}\n", pid, code);
+        close(c);
+    }
+}
+
+/* A stand-in for `dlv exec [flags] APP -- ARGS` that keeps running after
+ * the app ends, as dlv does. LAUNCH_FAKE_REAP: "late" never waits for the
+ * app (a zombie stays), "now" reaps it at once and then answers on
+ * --listen=unix:PATH, "die" exits 5 at once, leaving the app running. */
+static int fake_dlv(int argc, char **argv)
+{
+    int dashdash = argc;
+    const char *sock = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0) {
+            dashdash = i;
+            break;
+        }
+        if (strncmp(argv[i], "--listen=unix:", 14) == 0)
+            sock = argv[i] + 14;
+    }
+    const char *mode = getenv("LAUNCH_FAKE_REAP");
+    setenv("LAUNCH_PROBE", getenv("LAUNCH_APP_MODE"), 1);
+    fflush(NULL);
+    pid_t app = fork();
+    if (app == 0) {
+        execv(argv[dashdash - 1], (char *const[]){argv[dashdash - 1], NULL});
+        _exit(91);
+    }
+    if (strcmp(mode, "die") == 0)
+        return 5;
+    if (strcmp(mode, "now") == 0) {
+        int status;
+        waitpid(app, &status, 0);
+        if (sock != NULL)
+            fake_dlv_serve(sock, (int)app, WEXITSTATUS(status));
+    }
+    for (;;)
+        pause();
+}
+
 static int probe(int argc, char **argv)
 {
+    if (strcmp(getenv("LAUNCH_PROBE"), "fakedlv") == 0)
+        return fake_dlv(argc, argv);
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     exe[n > 0 ? n : 0] = '\0';
-    printf("pid=%d\nexe=%s\n", (int)getpid(), exe);
+    printf("pid=%d\nppid=%d\nexe=%s\n", (int)getpid(), (int)getppid(), exe);
     for (int i = 0; i < argc; i++)
         printf("argv[%d]=%s\n", i, argv[i]);
     for (char **e = environ; *e; e++)
@@ -60,6 +124,9 @@ static int probe(int argc, char **argv)
             pause();
     }
     fflush(stdout);
+    const char *delay = getenv("LAUNCH_PROBE_DELAY_MS");
+    if (delay != NULL)
+        nanosleep(&(struct timespec){.tv_nsec = atoi(delay) * 1000000L}, NULL);
     const char *code = getenv("LAUNCH_PROBE_EXIT");
     return code ? atoi(code) : 0;
 }
@@ -69,6 +136,7 @@ static int probe(int argc, char **argv)
 struct fixture {
     char root[64];
     char layer[128];
+    char app[128]; /* a copy of this binary: another executable for dlv to run */
     char self[PATH_MAX]; /* this test binary: every real tool */
 };
 
@@ -121,6 +189,8 @@ static int setup(void **state)
     }
     at(f, "exec.d/web/jdwp", p, sizeof p);
     assert_int_equal(symlink("../../wrap/debug-launch", p), 0);
+    snprintf(f->app, sizeof f->app, "%s/app", f->root);
+    copy_file(f->self, f->app);
     *state = f;
     return 0;
 }
@@ -277,7 +347,8 @@ static void test_exec_dlv_enabled(void **state)
     expect_line(r.out, "argv[3]=--continue");
     expect_line(r.out, "argv[4]=--listen=0.0.0.0:4000");
     expect_line(r.out, "argv[8]=b c");
-    snprintf(want, sizeof want, "pid=%d", (int)r.pid);
+    /* under dlv the wrapper stays as its parent (supervision) */
+    snprintf(want, sizeof want, "ppid=%d", (int)r.pid);
     expect_line(r.out, want);
     assert_string_equal(r.err, "debug-launch: dlv listening on 0.0.0.0:4000 "
                                "(BPL_DEBUG_ENABLED=false turns it off)\n");
@@ -349,6 +420,8 @@ static void test_exec_keeps_pid_and_signals(void **state)
         assert_int_equal(strbuf_append(&seen, buf, (size_t)n), 0);
     }
     assert_true(has_line(seen.data, "pid=%d", (int)pid));
+    /* debugger off: no supervisor, the app is exec'd in the wrapper's place */
+    assert_false(has_line(seen.data, "ppid=%d", (int)pid));
     assert_int_equal(kill(pid, SIGTERM), 0);
     char *rest = read_all(out);
     char *errors = read_all(err);
@@ -496,6 +569,150 @@ static void test_exec_bare_binary_missing(void **state)
     run_free(&r);
 }
 
+/* ---- supervision under dlv (the fake dlv above plays dlv) ---- */
+
+static void read_until(int fd, const char *marker, struct strbuf *seen)
+{
+    char buf[4096];
+    while (seen->data == NULL || strstr(seen->data, marker) == NULL) {
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            fail_msg("no \"%s\" before end of output:\n%s", marker, seen->data ? seen->data : "");
+        assert_int_equal(strbuf_append(seen, buf, (size_t)n), 0);
+    }
+}
+
+static long long elapsed_ms(const struct timespec *since)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (now.tv_sec - since->tv_sec) * 1000LL + (now.tv_nsec - since->tv_nsec) / 1000000;
+}
+
+/* The app's pid as the probe printed it. */
+static int app_pid(const char *out)
+{
+    const char *p = strstr(out, "pid=");
+    assert_non_null(p);
+    return atoi(p + 4);
+}
+
+static void test_supervise_sigterm_reaches_app(void **state)
+{
+    struct fixture *f = *state;
+    char dlv[PATH_MAX];
+    at(f, "wrap/dlv", dlv, sizeof dlv);
+    const char *env[] = {"LAUNCH_PROBE=fakedlv", "LAUNCH_APP_MODE=wait", "LAUNCH_FAKE_REAP=late",
+                         NULL};
+    int out, err;
+    pid_t pid = spawn(dlv, (char *const[]){dlv, "exec", "--headless", "--listen=127.0.0.1:1",
+                                           f->app, "--", NULL},
+                      env, false, &out, &err, NULL);
+    struct strbuf seen = STRBUF_INIT;
+    read_until(out, "ready\n", &seen);
+    int app = app_pid(seen.data);
+    assert_int_not_equal(app, (int)pid);
+    /* The wrapper searches /proc for the app every 15 ms; a signal that
+     * comes before it is found goes to dlv instead. */
+    nanosleep(&(struct timespec){.tv_nsec = 300 * 1000000}, NULL);
+    assert_int_equal(kill(pid, SIGTERM), 0);
+    char *rest = read_all(out);
+    char *errors = read_all(err);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    /* the app's handler ran and its exit code is the wrapper's */
+    expect_line(rest, "got SIGTERM");
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 42);
+    char want[PATH_MAX + 64];
+    snprintf(want, sizeof want, "debug-launch: %s exited with code 42; dlv stopped", f->app);
+    expect_line(errors, want);
+    /* nothing left running (a zombie waits for its new parent) */
+    char stat_path[64], stat[512] = "";
+    snprintf(stat_path, sizeof stat_path, "/proc/%d/stat", app);
+    FILE *sf = fopen(stat_path, "r");
+    if (sf != NULL) {
+        assert_non_null(fgets(stat, sizeof stat, sf));
+        fclose(sf);
+        assert_non_null(strstr(stat, ") Z "));
+    }
+    free(rest);
+    free(errors);
+    strbuf_free(&seen);
+}
+
+static void test_supervise_app_exit_ends_wrapper(void **state)
+{
+    struct fixture *f = *state;
+    char dlv[PATH_MAX];
+    at(f, "wrap/dlv", dlv, sizeof dlv);
+    /* "late": the app stays a zombie of the fake dlv, which runs on */
+    const char *env[] = {"LAUNCH_PROBE=fakedlv", "LAUNCH_APP_MODE=1", "LAUNCH_PROBE_EXIT=7",
+                         "LAUNCH_PROBE_DELAY_MS=300", "LAUNCH_FAKE_REAP=late", NULL};
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    struct run r;
+    run_wrapper(dlv, (char *const[]){dlv, "exec", "--listen=:1", f->app, "--", NULL}, env, false,
+                &r);
+    assert_true(WIFEXITED(r.status));
+    assert_int_equal(WEXITSTATUS(r.status), 7);
+    /* the fake dlv died of the wrapper's SIGTERM, well inside the grace */
+    assert_true(elapsed_ms(&t0) < 2000);
+    char want[PATH_MAX + 16];
+    snprintf(want, sizeof want, "exe=%s", f->app);
+    expect_line(r.out, want);
+    run_free(&r);
+}
+
+static void test_supervise_exit_code_from_dlv_rpc(void **state)
+{
+    struct fixture *f = *state;
+    char dlv[PATH_MAX], listen[PATH_MAX];
+    at(f, "wrap/dlv", dlv, sizeof dlv);
+    snprintf(listen, sizeof listen, "--listen=unix:%s/dlv.sock", f->root);
+    /* "now": the fake dlv reaps the app at once, as dlv does; the code then
+     * comes from its RPC answer (or the zombie, if the wrapper was quicker) */
+    const char *env[] = {"LAUNCH_PROBE=fakedlv", "LAUNCH_APP_MODE=1", "LAUNCH_PROBE_EXIT=9",
+                         "LAUNCH_FAKE_REAP=now", NULL};
+    struct run r;
+    run_wrapper(dlv, (char *const[]){dlv, "exec", "--accept-multiclient", listen, f->app, "--", NULL},
+                env, false, &r);
+    assert_true(WIFEXITED(r.status));
+    assert_int_equal(WEXITSTATUS(r.status), 9);
+    char want[PATH_MAX + 64];
+    snprintf(want, sizeof want, "debug-launch: %s exited with code 9; dlv stopped", f->app);
+    expect_line(r.err, want);
+    run_free(&r);
+}
+
+static void test_supervise_dlv_exit_first(void **state)
+{
+    struct fixture *f = *state;
+    char dlv[PATH_MAX];
+    at(f, "wrap/dlv", dlv, sizeof dlv);
+    const char *env[] = {"LAUNCH_PROBE=fakedlv", "LAUNCH_APP_MODE=wait", "LAUNCH_FAKE_REAP=die",
+                         NULL};
+    int out, err;
+    pid_t pid = spawn(dlv, (char *const[]){dlv, "exec", "--listen=:1", f->app, "--", NULL}, env,
+                      false, &out, &err, NULL);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 5);
+    /* the orphaned app (a container would end it with its pid 1) */
+    struct strbuf seen = STRBUF_INIT;
+    read_until(out, "ready\n", &seen);
+    assert_int_equal(kill(app_pid(seen.data), SIGKILL), 0);
+    char *rest = read_all(out);
+    char *errors = read_all(err);
+    assert_null(strstr(errors, "exited with code"));
+    free(rest);
+    free(errors);
+    strbuf_free(&seen);
+}
+
 int main(int argc, char **argv)
 {
     if (getenv("LAUNCH_PROBE") != NULL)
@@ -510,6 +727,10 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_exec_jdwp_on_fd3, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exec_missing_real_tool, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exec_bare_binary_missing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_supervise_sigterm_reaches_app, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_supervise_app_exit_ends_wrapper, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_supervise_exit_code_from_dlv_rpc, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_supervise_dlv_exit_first, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

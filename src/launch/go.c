@@ -104,7 +104,7 @@ static int push_listen(struct launch_argv *argv, const char *prefix, const char 
     return launch_argv_pushf(argv, "%s%s", prefix, formatted);
 }
 
-static int plan_debug(const struct launch_ctx *ctx, const char *dlv, int dashdash,
+static int plan_debug(const struct launch_ctx *ctx, const char *dlv, int binary, int dashdash,
                       struct launch_plan *plan, struct bp_error *err)
 {
     const struct launch_settings *s = &ctx->settings;
@@ -175,6 +175,8 @@ static int plan_debug(const struct launch_ctx *ctx, const char *dlv, int dashdas
     if (launch_plan_exec(plan, dlv, &argv) != 0 ||
         launch_say_listening(plan, "dlv", shown, !wants_continue) != 0)
         goto oom;
+    if ((plan->target = strdup(a[binary])) == NULL)
+        goto oom;
     plan->debugging = true;
     rc = 0;
     goto cleanup;
@@ -224,7 +226,7 @@ int launch_plan_go(struct launch_ctx *ctx, struct launch_plan *plan, struct bp_e
             return error_set(err, "out of memory");
         return plan_bare(ctx, binary, dashdash, plan, err);
     }
-    int rc = plan_debug(ctx, dlv, dashdash, plan, err);
+    int rc = plan_debug(ctx, dlv, binary, dashdash, plan, err);
     free(dlv);
     return rc;
 }

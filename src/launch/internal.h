@@ -92,6 +92,21 @@ char *launch_real_tool(const struct launch_ctx *ctx, const char *name, struct bp
 int launch_passthrough(const struct launch_ctx *ctx, const char *real_name,
                        struct launch_plan *plan, struct bp_error *err);
 
+/* The fields of /proc/<pid>/stat the supervisor needs. */
+struct launch_proc_stat {
+    char state;         /* 'Z' for a zombie */
+    int ppid;
+    bool has_exit_code; /* field 52 (Linux >= 3.5) */
+    int exit_code;      /* in waitpid(2) form */
+};
+/* 0, or -1 when text is not a stat line. */
+int launch_proc_stat_parse(const char *text, struct launch_proc_stat *out);
+/* A waitpid(2) status as a shell shows it: the exit code, or 128+signal. */
+int launch_exit_code(int wait_status);
+/* The exit code in dlv's answer to RPCServer.State once the app has ended
+ * ("Process N has exited with status S"); -1 when it holds none. */
+int launch_dlv_exit_status(const char *reply, int *code);
+
 int launch_plan_go(struct launch_ctx *ctx, struct launch_plan *plan, struct bp_error *err);
 int launch_plan_python(struct launch_ctx *ctx, struct launch_plan *plan, struct bp_error *err);
 int launch_plan_node(struct launch_ctx *ctx, struct launch_plan *plan, struct bp_error *err);

@@ -23,6 +23,9 @@ struct launch_plan {
     struct { char *name; char *value; } env[LAUNCH_MAX_ENV];
     size_t env_len;
     bool debugging;   /* the debugger is on in the final command */
+    /* The program a debugger starts as its child (dlv exec BIN): set when the
+     * wrapper must supervise instead of exec (see launch_supervise). */
+    char *target;
     bool exec_d;      /* exec.d helper: print toml on fd 3, exit 0 */
     char *toml;       /* exec.d output ("" for none); NULL unless exec_d */
     char *messages;   /* lines for stderr, each ending in '\n'; NULL if none */
@@ -38,6 +41,29 @@ int launch_plan(const char *name, int argc, char *const argv[], launch_getenv_fn
                 void *getenv_data, const char *layer_dir, struct launch_plan *plan,
                 struct bp_error *err);
 void launch_plan_free(struct launch_plan *plan);
+
+/* What launch_supervise saw, for main to report. */
+struct launch_outcome {
+    int code;       /* the exit code for main */
+    bool app_ended; /* the app ended while the debugger ran; it was stopped */
+    bool app_known; /* the app's status was read, so code is the app's */
+};
+
+/* Runs plan->path as a child and stays its parent (a container's pid 1),
+ * because dlv neither passes SIGTERM to the app (it kills it) nor exits when
+ * the app does. SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 go to
+ * the app (plan->target's process below the child, found by /proc/<pid>/exe)
+ * once it runs, to the child before. When the app ends, the child gets
+ * SIGTERM, then SIGKILL after LAUNCH_GRACE_MS, and code is the app's status
+ * (128+N for signal N) read from its zombie or, when dlv reaped it first,
+ * asked from dlv's JSON-RPC API (its --listen address); LAUNCH_EXIT_UNKNOWN
+ * when neither answers. When the child ends first, code is its status.
+ * Other children are reaped. Returns -1 (err set) only when nothing was
+ * started, so main can still exec plan->path. Apply plan->env first. */
+#define LAUNCH_GRACE_MS 3000
+#define LAUNCH_EXIT_UNKNOWN 1
+int launch_supervise(const struct launch_plan *plan, struct launch_outcome *out,
+                     struct bp_error *err);
 
 /* Whether BPL_DEBUG_BIND's host name resolves (0 yes). A name that does not
  * would make the debugger fail to listen and the app never start, so it is

@@ -229,6 +229,7 @@ void launch_plan_free(struct launch_plan *plan)
             free(plan->argv[i]);
     free(plan->argv);
     free(plan->path);
+    free(plan->target);
     for (size_t i = 0; i < plan->env_len; i++) {
         free(plan->env[i].name);
         free(plan->env[i].value);
