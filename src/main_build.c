@@ -347,7 +347,10 @@ static int run(int argc, char **argv, struct build *b, struct bp_error *err)
     }
     b->rctx = (struct runtime_context){
         .app_dir = b->ctx.app_dir, .layer_dir = b->layer_dir, .path_env = getenv("PATH"),
-        .bind = b->cfg.bind, .port = b->cfg.port, .suspend = b->cfg.suspend, .strict = b->cfg.strict,
+        .bind = b->cfg.bind, .port = b->cfg.port,
+        .ports = {[RUNTIME_GO] = b->cfg.go_port, [RUNTIME_PYTHON] = b->cfg.python_port,
+                  [RUNTIME_NODE] = b->cfg.node_port, [RUNTIME_JVM] = b->cfg.jvm_port},
+        .suspend = b->cfg.suspend, .strict = b->cfg.strict,
         .python_debugger = b->cfg.python_debugger, .python_debugger_for = python_debugger_for, .data = b};
     if (plan_processes(b, err) != 0) {
         free(launcher);

@@ -148,7 +148,10 @@ static void test_load_build_defaults_and_values(void **state)
     put("BP_DEBUG_SUSPEND", "yes");
     put("BP_DEBUG_PROCESS_TYPES", "web, worker");
     put("BP_DEBUG_DLV_VERSION", "1.27");
+    put("BP_DEBUG_GO_PORT", "40000");
     assert_int_equal(config_load_build(platform, &cfg, NULL), 0);
+    assert_int_equal(cfg.go_port, 40000);
+    assert_int_equal(cfg.python_port, 0);
     assert_true(cfg.enabled);
     assert_int_equal(cfg.port, 4000);
     assert_string_equal(cfg.bind, "127.0.0.1");
@@ -169,6 +172,10 @@ static void test_load_build_rejects_bad_values(void **state)
     assert_int_equal(config_load_build(platform, &cfg, &err), -1);
     assert_non_null(strstr(err.message, "BP_DEBUG_PORT"));
     put("BP_DEBUG_PORT", "80");
+    put("BP_DEBUG_NODE_PORT", "99999");
+    assert_int_equal(config_load_build(platform, &cfg, &err), -1);
+    assert_non_null(strstr(err.message, "BP_DEBUG_NODE_PORT=\"99999\""));
+    put("BP_DEBUG_NODE_PORT", "9230");
     put("BP_DEBUG_PYTHON_DEBUGGER", "pdb");
     assert_int_equal(config_load_build(platform, &cfg, &err), -1);
     assert_non_null(strstr(err.message, "BP_DEBUG_PYTHON_DEBUGGER"));

@@ -146,6 +146,28 @@ static void test_go_suspend_port_and_ipv6_bind(void **state)
     runtime_plan_free(&plan);
 }
 
+static void test_per_runtime_port_wins_over_bp_debug_port(void **state)
+{
+    (void)state;
+    struct runtime_context ctx = context();
+    ctx.port = 4000;
+    ctx.ports[RUNTIME_GO] = 41000;
+    assert_int_equal(runtime_port(&ctx, RUNTIME_GO), 41000);
+    assert_int_equal(runtime_port(&ctx, RUNTIME_PYTHON), 4000);
+    ctx.port = 0;
+    assert_int_equal(runtime_port(&ctx, RUNTIME_NODE), 9229);
+    struct runtime_plan plan;
+    char why[512];
+    const char *words[] = {go_binary};
+    assert_int_equal(plan_words(words, 1, 0, &ctx, &plan, why, sizeof why), 1);
+    assert_int_equal(plan.port, 41000);
+    bool found = false;
+    for (size_t i = 0; i < plan.command.len; i++)
+        found |= strcmp(plan.command.items[i], "--listen=0.0.0.0:41000") == 0;
+    assert_true(found);
+    runtime_plan_free(&plan);
+}
+
 static void test_already_under_dlv_is_left_alone(void **state)
 {
     (void)state;
@@ -372,6 +394,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_go_binary_runs_under_dlv),
         cmocka_unit_test(test_go_suspend_port_and_ipv6_bind),
+        cmocka_unit_test(test_per_runtime_port_wins_over_bp_debug_port),
         cmocka_unit_test(test_already_under_dlv_is_left_alone),
         cmocka_unit_test(test_python_script_and_module),
         cmocka_unit_test(test_python_console_script_and_ptvsd),

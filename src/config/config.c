@@ -144,6 +144,22 @@ int config_load_build(const char *platform_dir, struct config_build *cfg, struct
     free(raw);
     raw = NULL;
 
+    const struct {
+        const char *name;
+        int *port;
+    } runtime_ports[] = {{"BP_DEBUG_GO_PORT", &cfg->go_port},
+                         {"BP_DEBUG_PYTHON_PORT", &cfg->python_port},
+                         {"BP_DEBUG_NODE_PORT", &cfg->node_port},
+                         {"BP_DEBUG_JVM_PORT", &cfg->jvm_port}};
+    for (size_t i = 0; i < sizeof runtime_ports / sizeof *runtime_ports; i++) {
+        if (lookup_nonempty(platform_dir, runtime_ports[i].name, &raw, err) != 0)
+            goto fail;
+        if (raw != NULL && config_parse_port(runtime_ports[i].name, raw, runtime_ports[i].port, err) != 0)
+            goto fail;
+        free(raw);
+        raw = NULL;
+    }
+
     if (lookup_nonempty(platform_dir, "BP_DEBUG_BIND", &cfg->bind, err) != 0)
         goto fail;
     if (cfg->bind != NULL && config_check_bind("BP_DEBUG_BIND", cfg->bind, err) != 0)

@@ -31,6 +31,8 @@ int config_debug_enabled(const char *platform_dir, bool *enabled, struct bp_erro
 struct config_build {
     bool enabled;
     int port;              /* 0: each runtime's default */
+    /* BP_DEBUG_<RUNTIME>_PORT: a port for one runtime, over BP_DEBUG_PORT; 0 unset */
+    int go_port, python_port, node_port, jvm_port;
     char *bind;            /* never NULL after load: default "0.0.0.0" */
     bool suspend;
     char *process_types;   /* NULL: the default process only; "*": all */

@@ -79,7 +79,7 @@ int runtime_go_plan(const struct runtime_process *rp, const struct runtime_conte
 
     plan->needs = NEED_DLV;
     plan->protocol = "dlv";
-    plan->port = ctx->port ? ctx->port : runtime_default_port(RUNTIME_GO);
+    plan->port = runtime_port(ctx, RUNTIME_GO);
     plan->wait = ctx->suspend;
     char address[300], listen[320];
     runtime_format_address(address, sizeof address, ctx->bind, plan->port);

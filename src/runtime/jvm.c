@@ -20,7 +20,7 @@ int runtime_jvm_plan(const struct runtime_process *rp, const struct runtime_cont
     if (strcmp(name, "java") != 0)
         return 0;
     plan->protocol = "jdwp";
-    plan->port = ctx->port ? ctx->port : runtime_default_port(RUNTIME_JVM);
+    plan->port = runtime_port(ctx, RUNTIME_JVM);
     for (size_t i = 1; i < rp->argv.len; i++) {
         const char *arg = rp->argv.items[i];
         if (!is_jdwp_arg(arg))

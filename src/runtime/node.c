@@ -63,7 +63,7 @@ int runtime_node_plan(const struct runtime_process *rp, const struct runtime_con
     }
     plan->needs = npm ? NEED_NPM : NEED_NODE;
     plan->protocol = "devtools";
-    plan->port = ctx->port ? ctx->port : runtime_default_port(RUNTIME_NODE);
+    plan->port = runtime_port(ctx, RUNTIME_NODE);
     plan->wait = ctx->suspend;
 
     const char *wrapper_name = npm ? "npm" : strcmp(name, "nodemon") == 0 ? "nodemon" : "node";

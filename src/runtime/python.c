@@ -162,7 +162,7 @@ int runtime_python_plan(const struct runtime_process *rp, const struct runtime_c
                           plan->runtime_version);
     plan->needs = ptvsd ? NEED_PTVSD : NEED_DEBUGPY;
     plan->protocol = "dap";
-    plan->port = ctx->port ? ctx->port : runtime_default_port(RUNTIME_PYTHON);
+    plan->port = runtime_port(ctx, RUNTIME_PYTHON);
     plan->wait = ctx->suspend;
     plan->tool_path = runtime_layer_path(ctx, ptvsd ? "ptvsd" : "debugpy");
     wrapper = runtime_layer_path(ctx, "wrap/python");

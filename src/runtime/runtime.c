@@ -40,6 +40,13 @@ int runtime_default_port(enum runtime_id id)
     return runtimes[id].default_port;
 }
 
+int runtime_port(const struct runtime_context *ctx, enum runtime_id id)
+{
+    if (ctx->ports[id] > 0)
+        return ctx->ports[id];
+    return ctx->port > 0 ? ctx->port : runtimes[id].default_port;
+}
+
 const char *runtime_basename(const char *path)
 {
     const char *slash = strrchr(path, '/');

@@ -31,6 +31,7 @@ struct runtime_context {
     const char *path_env;  /* PATH at build time, to resolve bare commands */
     const char *bind;      /* BP_DEBUG_BIND */
     int port;              /* BP_DEBUG_PORT, 0 for the runtime's default */
+    int ports[RUNTIME_COUNT]; /* BP_DEBUG_<RUNTIME>_PORT, over port; 0 unset */
     bool suspend;
     bool strict;
     const char *python_debugger; /* NULL, "debugpy", "ptvsd" */
@@ -77,6 +78,9 @@ struct runtime_plan {
 const char *runtime_name(enum runtime_id id);       /* "go", "python", ... */
 const char *runtime_label_name(enum runtime_id id); /* Skaffold's: go, python, nodejs, netcore, jvm */
 int runtime_default_port(enum runtime_id id);
+/* The port a runtime's debugger listens on: BP_DEBUG_<RUNTIME>_PORT, else
+ * BP_DEBUG_PORT, else the runtime's default. */
+int runtime_port(const struct runtime_context *ctx, enum runtime_id id);
 
 /* Builds the runtime view of a process (unwraps shells, resolves argv[0]).
  * Errors name the process type: an empty command, unbalanced quotes. */
