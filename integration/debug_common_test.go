@@ -217,6 +217,27 @@ func (b *builtApp) launch(t testing.TB, processType string, env map[string]strin
 	return &launched{RunningProcess: p, port: port, url: fmt.Sprintf("http://127.0.0.1:%d/probe", port)}
 }
 
+// launchOnLoopback starts processType with BPL_DEBUG_PORT set to a free port
+// and BPL_DEBUG_BIND=127.0.0.1, and checks that the debugger listens there,
+// on loopback only, and not also on its build-time port. It returns the
+// process and the debugger's port.
+func (b *builtApp) launchOnLoopback(t testing.TB, processType, debugger string, buildTimePort int) (*launched, int) {
+	t.Helper()
+	port := harness.FreePort(t)
+	l := b.launch(t, processType, map[string]string{"BPL_DEBUG_PORT": strconv.Itoa(port), "BPL_DEBUG_BIND": "127.0.0.1"})
+	ln := l.waitListener(t, port)
+	if !ln.IP.Equal(loopbackIP) {
+		t.Errorf("%s listens on %s, want 127.0.0.1 only", debugger, ln.Addr())
+	}
+	ls, _ := l.ListenersOf()
+	for _, s := range ls {
+		if s.Port == buildTimePort {
+			t.Errorf("%s also listens on the build-time port: %s", debugger, s.Addr())
+		}
+	}
+	return l, port
+}
+
 // waitHTTP waits for the app to answer and checks the body.
 func (l *launched) waitHTTP(t testing.TB, want string) string {
 	t.Helper()
@@ -301,7 +322,7 @@ func waitGone(t testing.TB, pid int, timeout time.Duration, what string) {
 	deadline := time.Now().Add(timeout)
 	for pidAlive(pid) {
 		if time.Now().After(deadline) {
-			t.Fatalf("%s (pid %d) still runs %s after SIGTERM", what, pid, timeout)
+			t.Fatalf("%s (pid %d) still runs %s later", what, pid, timeout)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

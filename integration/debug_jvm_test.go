@@ -80,12 +80,7 @@ func TestDebugJVM(t *testing.T) {
 	})
 
 	tm.step(t, "BPL_DEBUG_PORT and BPL_DEBUG_BIND=127.0.0.1", func(t *testing.T) {
-		port := harness.FreePort(t)
-		l := b.launch(t, "web", map[string]string{"BPL_DEBUG_PORT": strconv.Itoa(port), "BPL_DEBUG_BIND": "127.0.0.1"})
-		ln := l.waitListener(t, port)
-		if !ln.IP.Equal(loopbackIP) {
-			t.Errorf("JDWP listens on %s, want 127.0.0.1 only", ln.Addr())
-		}
+		l, port := b.launchOnLoopback(t, "web", "JDWP", jdwpDefaultPort)
 		l.waitHTTP(t, want)
 		t.Log(jdbHitBreakpoint(t, fmt.Sprintf("127.0.0.1:%d", port), class, line, l.url, want))
 	})

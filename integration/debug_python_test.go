@@ -75,18 +75,7 @@ func TestDebugPython(t *testing.T) {
 	})
 
 	tm.step(t, "python -m module: BPL_DEBUG_PORT and BPL_DEBUG_BIND=127.0.0.1", func(t *testing.T) {
-		port := harness.FreePort(t)
-		l := b.launch(t, "module", map[string]string{"BPL_DEBUG_PORT": strconv.Itoa(port), "BPL_DEBUG_BIND": "127.0.0.1"})
-		ln := l.waitListener(t, port)
-		if !ln.IP.Equal(loopbackIP) {
-			t.Errorf("debugpy listens on %s, want 127.0.0.1 only", ln.Addr())
-		}
-		ls, _ := l.ListenersOf()
-		for _, s := range ls {
-			if s.Port == debugpyDefaultPort {
-				t.Errorf("debugpy also listens on the build-time port: %s", s.Addr())
-			}
-		}
+		l, port := b.launchOnLoopback(t, "module", "debugpy", debugpyDefaultPort)
 		l.waitHTTP(t, wantModule)
 		t.Log(dapHitBreakpoint(t, fmt.Sprintf("127.0.0.1:%d", port), module, harness.LineOf(t, module, "BREAKPOINT webapp"), l.url, wantModule))
 	})
