@@ -1,5 +1,6 @@
 /* Growable string buffer. */
 #include "common/strbuf.h"
+#include "common/xalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,13 +14,10 @@ static int strbuf_grow(struct strbuf *sb, size_t extra)
     size_t cap = sb->cap ? sb->cap : 64;
     while (cap < want) {
         if (cap > ((size_t)-1) / 2)
-            return -1;
+            xalloc_die();
         cap *= 2;
     }
-    char *data = realloc(sb->data, cap);
-    if (data == NULL)
-        return -1;
-    sb->data = data;
+    sb->data = xreallocarray(sb->data, cap, 1);
     sb->cap = cap;
     return 0;
 }
@@ -78,7 +76,7 @@ char *strbuf_detach(struct strbuf *sb)
 {
     char *data = sb->data;
     if (data == NULL)
-        data = calloc(1, 1);
+        data = xcalloc(1, 1);
     sb->data = NULL;
     sb->len = sb->cap = 0;
     return data;
@@ -95,9 +93,7 @@ char *str_format(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *out = NULL;
-    if (vasprintf(&out, fmt, ap) < 0)
-        out = NULL;
+    char *out = xvasprintf(fmt, ap);
     va_end(ap);
     return out;
 }

@@ -14,7 +14,9 @@ struct strbuf {
 
 #define STRBUF_INIT {NULL, 0, 0}
 
-/* All return 0, or -1 when memory runs out (the buffer is left as it was). */
+/* Running out of memory aborts (common/xalloc.h). The appends still return
+ * int so that callers can be moved over module by module; they return 0,
+ * and -1 only when vsnprintf rejects a format. New code ignores the value. */
 int strbuf_append(struct strbuf *sb, const char *bytes, size_t n);
 int strbuf_append_str(struct strbuf *sb, const char *s);
 int strbuf_append_char(struct strbuf *sb, char c);
@@ -22,9 +24,9 @@ int strbuf_appendf(struct strbuf *sb, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int strbuf_vappendf(struct strbuf *sb, const char *fmt, va_list ap);
 void strbuf_reset(struct strbuf *sb);
-/* A new malloc'd formatted string, or NULL when memory runs out. */
+/* A new malloc'd formatted string; never NULL (see xalloc.h). */
 char *str_format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Hands the data to the caller (never NULL on success: "" for empty). */
+/* Hands the data to the caller (never NULL: "" for empty). */
 char *strbuf_detach(struct strbuf *sb);
 void strbuf_free(struct strbuf *sb);
 
