@@ -181,6 +181,38 @@ static void test_load_build_rejects_bad_values(void **state)
     assert_non_null(strstr(err.message, "BP_DEBUG_PYTHON_DEBUGGER"));
 }
 
+/* Build and launch read the same BP_DEBUG_BIND/BPL_DEBUG_BIND and boolean
+ * spellings with one parser (issue 11): "[::1]" and "*" were refused here
+ * but accepted by the launch wrapper, and "10.0.0" the other way round. */
+static void test_build_reads_values_as_launch_does(void **state)
+{
+    (void)state;
+    struct config_build cfg;
+    struct bp_error err = {{0}};
+    const struct {
+        const char *value, *bind;
+    } ok[] = {{"[::1]", "::1"}, {"*", "0.0.0.0"}, {"", "0.0.0.0"}, {"::", "::"},
+              {"localhost", "localhost"}};
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+        put("BP_DEBUG_BIND", ok[i].value);
+        if (config_load_build(platform, &cfg, &err) != 0)
+            fail_msg("BP_DEBUG_BIND=\"%s\": %s", ok[i].value, err.message);
+        assert_string_equal(cfg.bind, ok[i].bind);
+        config_build_free(&cfg);
+    }
+    const char *bad[] = {"10.0.0", "300.1.1.1", "[10.0.0.1]", "0.0.0.0:5005"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        put("BP_DEBUG_BIND", bad[i]);
+        assert_int_equal(config_load_build(platform, &cfg, &err), -1);
+        assert_non_null(strstr(err.message, "BP_DEBUG_BIND"));
+    }
+    put("BP_DEBUG_BIND", "0.0.0.0");
+    put("BP_DEBUG_SUSPEND", "\vtrue");
+    assert_int_equal(config_load_build(platform, &cfg, &err), 0);
+    assert_true(cfg.suspend);
+    config_build_free(&cfg);
+}
+
 static void test_selects_default_or_star(void **state)
 {
     (void)state;
@@ -203,6 +235,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_alias_disagreement_is_an_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_load_build_defaults_and_values, setup, teardown),
         cmocka_unit_test_setup_teardown(test_load_build_rejects_bad_values, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_build_reads_values_as_launch_does, setup, teardown),
         cmocka_unit_test(test_selects_default_or_star),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -218,6 +218,22 @@ static void test_invalid_values_disable_with_one_line(void **state)
     }
 }
 
+/* The wrapper reads BPL_DEBUG_* with the parser bin/build uses for
+ * BP_DEBUG_* (issue 11): "\vtrue" was a boolean at build, not at launch. */
+static void test_values_read_as_build_does(void **state)
+{
+    struct layer *l = *state;
+    const char *names[] = {"BPL_DEBUG_ENABLED", "BPL_DEBUG_SUSPEND"};
+    for (size_t i = 0; i < 2; i++) {
+        struct fake_env env = {{{names[i], "\vtrue"}}};
+        struct launch_plan plan;
+        struct bp_error err = {{0}};
+        assert_int_equal(PLAN(l, &env, &plan, &err, DLV_ARGV()), 0);
+        assert_true(plan.debugging);
+        launch_plan_free(&plan);
+    }
+}
+
 static void test_long_bad_value_is_cut(void **state)
 {
     struct layer *l = *state;
@@ -355,6 +371,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dlv_suspend, layer_setup, layer_teardown),
         cmocka_unit_test_setup_teardown(test_invalid_values_disable_with_one_line, layer_setup,
                                         layer_teardown),
+        cmocka_unit_test_setup_teardown(test_values_read_as_build_does, layer_setup, layer_teardown),
         cmocka_unit_test_setup_teardown(test_long_bad_value_is_cut, layer_setup, layer_teardown),
         cmocka_unit_test_setup_teardown(test_disabled_ignores_other_bad_values, layer_setup,
                                         layer_teardown),

@@ -182,6 +182,64 @@ static void test_already_under_dlv_is_left_alone(void **state)
     runtime_plan_free(&plan);
 }
 
+/* dlv's argv is read with the grammar the launch wrapper uses (issue 11):
+ * every --listen form, and no --continue means the app waits. */
+static void test_already_under_dlv_reads_every_listen_form(void **state)
+{
+    (void)state;
+    struct runtime_context ctx = context();
+    struct runtime_plan plan;
+    char why[512];
+    const struct {
+        const char *words[6];
+        size_t n;
+        int port;
+        bool wait;
+    } cases[] = {
+        {{"dlv", "exec", "--headless", "-l", ":2345", "/app"}, 6, 2345, true},
+        {{"dlv", "exec", "--headless", "--listen", "127.0.0.1:2346", "/app"}, 6, 2346, true},
+        {{"dlv", "exec", "--headless", "-l=:2347", "/app"}, 5, 2347, true},
+        {{"dlv", "exec", "--continue", "--listen=[::]:2348", "/app"}, 5, 2348, false},
+        {{"dlv", "exec", "--continue=false", "--listen=:2349", "/app"}, 5, 2349, true},
+        {{"dlv", "exec", "--continue", "--listen=:70000", "/app"}, 5, 0, false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        assert_int_equal(plan_words(cases[i].words, cases[i].n, 0, &ctx, &plan, why, sizeof why), 1);
+        assert_true(plan.already_debug);
+        assert_string_equal(plan.protocol, "dlv");
+        if (plan.port != cases[i].port || plan.wait != cases[i].wait)
+            fail_msg("case %zu: port %d wait %d, want %d %d", i, plan.port, plan.wait,
+                     cases[i].port, cases[i].wait);
+        runtime_plan_free(&plan);
+    }
+}
+
+/* Ports in an already-debug argv go through the port parser: no atoi
+ * wrapping (issue 13 saw labels with 1215752191 and 70000). */
+static void test_already_debug_bad_ports_are_not_labelled(void **state)
+{
+    (void)state;
+    struct runtime_context ctx = context();
+    struct runtime_plan plan;
+    char why[512];
+    const char *node[] = {"node", "--inspect=0.0.0.0:70000", "a.js"};
+    assert_int_equal(plan_words(node, 3, 0, &ctx, &plan, why, sizeof why), 1);
+    assert_true(plan.already_debug);
+    assert_int_equal(plan.port, 0);
+    runtime_plan_free(&plan);
+    const char *py[] = {python, "-m", "debugpy", "--listen", "5555555555", "app.py"};
+    assert_int_equal(plan_words(py, 6, 0, &ctx, &plan, why, sizeof why), 1);
+    assert_true(plan.already_debug);
+    assert_int_equal(plan.port, 0);
+    runtime_plan_free(&plan);
+    const char *java[] = {"java", "-agentlib:jdwp=transport=dt_socket,server=y,address=*:99999", "Main"};
+    assert_int_equal(plan_words(java, 3, 0, &ctx, &plan, why, sizeof why), 1);
+    assert_true(plan.already_debug);
+    assert_int_equal(plan.port, 0);
+    assert_true(plan.wait); /* no suspend= in the options: the JVM defaults to suspend=y */
+    runtime_plan_free(&plan);
+}
+
 static void test_python_script_and_module(void **state)
 {
     (void)state;
@@ -396,6 +454,8 @@ int main(void)
         cmocka_unit_test(test_go_suspend_port_and_ipv6_bind),
         cmocka_unit_test(test_per_runtime_port_wins_over_bp_debug_port),
         cmocka_unit_test(test_already_under_dlv_is_left_alone),
+        cmocka_unit_test(test_already_under_dlv_reads_every_listen_form),
+        cmocka_unit_test(test_already_debug_bad_ports_are_not_labelled),
         cmocka_unit_test(test_python_script_and_module),
         cmocka_unit_test(test_python_console_script_and_ptvsd),
         cmocka_unit_test(test_python_repl_and_debugpy_already),
