@@ -110,7 +110,7 @@ int main(int argc, char **argv)
         /* still debuggable, only without the supervision */
         fprintf(stderr, "debug-launch: %s; running dlv unsupervised\n", err.message);
     }
-    execv(plan.path, plan.argv);
+    execv(plan.path, plan.argv.items);
     int e = errno;
     fprintf(stderr, "debug-launch: cannot run %s: %s\n", plan.path, strerror(e));
     launch_plan_free(&plan);

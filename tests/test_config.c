@@ -88,13 +88,20 @@ static void test_port_validation(void **state)
 static void test_bind_validation(void **state)
 {
     (void)state;
-    assert_int_equal(config_check_bind("B", "0.0.0.0", NULL), 0);
-    assert_int_equal(config_check_bind("B", "::1", NULL), 0);
-    assert_int_equal(config_check_bind("B", "localhost", NULL), 0);
+    const char *ok[][2] = {{"0.0.0.0", "0.0.0.0"}, {"::1", "::1"}, {"localhost", "localhost"},
+                           {"[::1]", "::1"}, {"*", "0.0.0.0"}, {"", "0.0.0.0"}};
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+        char *bind = NULL;
+        assert_int_equal(config_parse_bind("B", ok[i][0], &bind, NULL), 0);
+        assert_string_equal(bind, ok[i][1]);
+        free(bind);
+    }
     struct bp_error err = {{0}};
-    assert_int_equal(config_check_bind("BP_DEBUG_BIND", "not an address", &err), -1);
+    char *bind = NULL;
+    assert_int_equal(config_parse_bind("BP_DEBUG_BIND", "not an address", &bind, &err), -1);
+    assert_null(bind);
     assert_non_null(strstr(err.message, "BP_DEBUG_BIND"));
-    assert_int_equal(config_check_bind("B", "", NULL), -1);
+    assert_int_equal(config_parse_bind("B", "10.0.0", &bind, NULL), -1);
 }
 
 static void test_platform_env_wins_over_process_env(void **state)

@@ -53,7 +53,7 @@ static void test_dlv_enabled_spellings(void **state)
         struct bp_error err = {{0}};
         assert_int_equal(PLAN(l, &env, &plan, &err, DLV_ARGV()), 0);
         assert_true(plan.debugging);
-        assert_string_equal(plan.argv[1], "exec");
+        assert_string_equal(plan.argv.items[1], "exec");
         launch_plan_free(&plan);
     }
 }
@@ -108,8 +108,8 @@ static void test_dlv_port_and_bind(void **state)
         struct bp_error err = {{0}};
         assert_int_equal(PLAN(l, &env, &plan, &err, DLV_ARGV()), 0);
         assert_true(plan.debugging);
-        assert_string_equal(plan.argv[8], cases[i].listen);
-        assert_string_equal(plan.argv[9], "/workspace/app");
+        assert_string_equal(plan.argv.items[8], cases[i].listen);
+        assert_string_equal(plan.argv.items[9], "/workspace/app");
         if (cases[i].shown)
             assert_non_null(strstr(plan.messages, cases[i].shown));
         launch_plan_free(&plan);

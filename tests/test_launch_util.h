@@ -117,11 +117,11 @@ static inline void assert_argv_list(const struct launch_plan *plan, const char *
     size_t n = 0;
     while (expected[n] != NULL)
         n++;
-    assert_non_null(plan->argv);
-    for (size_t i = 0; i < n && i < plan->argc; i++)
-        assert_string_equal(plan->argv[i], expected[i]);
-    assert_int_equal(plan->argc, n);
-    assert_null(plan->argv[plan->argc]);
+    assert_non_null(plan->argv.items);
+    for (size_t i = 0; i < n && i < plan->argv.len; i++)
+        assert_string_equal(plan->argv.items[i], expected[i]);
+    assert_int_equal(plan->argv.len, n);
+    assert_null(plan->argv.items[plan->argv.len]);
 }
 
 #define ASSERT_ARGV(plan, ...) assert_argv_list((plan), (const char *const[]){__VA_ARGS__, NULL})

@@ -1,8 +1,6 @@
 /* BP_DEBUG_* lookup, parsing and validation. */
 #include "config/config.h"
 
-#include <arpa/inet.h>
-#include <errno.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,54 +8,34 @@
 #include <strings.h>
 
 #include "common/fileio.h"
+#include "common/xalloc.h"
+#include "debugger/debugger.h"
 
 #define BOOL_SPELLINGS "true/false, 1/0, yes/no, on/off (any case)"
 
+/* The parsing itself is the debugger module's, shared with the launch
+ * wrapper, so a value means the same at build and at launch. */
 int config_parse_bool(const char *name, const char *value, bool *out, struct bp_error *err)
 {
-    static const char *const truthy[] = {"true", "1", "yes", "on", "y", "t"};
-    static const char *const falsy[] = {"false", "0", "no", "off", "n", "f"};
-    const char *start = value;
-    while (isspace((unsigned char)*start))
-        start++;
-    size_t len = strlen(start);
-    while (len > 0 && isspace((unsigned char)start[len - 1]))
-        len--;
-    for (size_t i = 0; i < sizeof truthy / sizeof *truthy; i++) {
-        if (strlen(truthy[i]) == len && strncasecmp(start, truthy[i], len) == 0) {
-            *out = true;
-            return 0;
-        }
-        if (strlen(falsy[i]) == len && strncasecmp(start, falsy[i], len) == 0) {
-            *out = false;
-            return 0;
-        }
-    }
-    return error_set(err, "%s=\"%s\" is not a boolean; use " BOOL_SPELLINGS, name, value);
+    if (debugger_parse_bool(value, out) != 0)
+        return error_set(err, "%s=\"%s\" is not a boolean; use " BOOL_SPELLINGS, name, value);
+    return 0;
 }
 
 int config_parse_port(const char *name, const char *value, int *port, struct bp_error *err)
 {
-    char *end = NULL;
-    errno = 0;
-    long n = value[0] >= '0' && value[0] <= '9' ? strtol(value, &end, 10) : -1;
-    if (errno != 0 || end == NULL || *end != '\0' || n < 1 || n > 65535)
+    if (debugger_parse_port(value, port) != 0)
         return error_set(err, "%s=\"%s\" is not a port (1-65535)", name, value);
-    *port = (int)n;
     return 0;
 }
 
-int config_check_bind(const char *name, const char *value, struct bp_error *err)
+int config_parse_bind(const char *name, const char *value, char **out, struct bp_error *err)
 {
-    unsigned char addr[16];
-    if (inet_pton(AF_INET, value, addr) == 1 || inet_pton(AF_INET6, value, addr) == 1)
-        return 0;
-    size_t len = strlen(value);
-    bool hostname = len > 0 && len <= 253 && value[0] != '-' && value[0] != '.';
-    for (size_t i = 0; hostname && i < len; i++)
-        hostname = isalnum((unsigned char)value[i]) || value[i] == '-' || value[i] == '.';
-    if (!hostname)
-        return error_set(err, "%s=\"%s\" is not an IP address or host name", name, value);
+    char bind[DEBUGGER_HOST_MAX];
+    if (debugger_parse_bind(value, bind, sizeof bind) != 0)
+        return error_set(err, "%s=\"%s\" is not an IP address or host name (use 0.0.0.0, ::, "
+                         "127.0.0.1 or *)", name, value);
+    *out = xstrdup(bind);
     return 0;
 }
 
@@ -77,11 +55,8 @@ int config_lookup(const char *platform_dir, const char *name, char **value, stru
         }
     }
     const char *env = getenv(name);
-    if (env != NULL) {
-        *value = strdup(env);
-        if (*value == NULL)
-            return error_set(err, "%s: out of memory", name);
-    }
+    if (env != NULL)
+        *value = xstrdup(env);
     return 0;
 }
 
@@ -160,12 +135,12 @@ int config_load_build(const char *platform_dir, struct config_build *cfg, struct
         raw = NULL;
     }
 
-    if (lookup_nonempty(platform_dir, "BP_DEBUG_BIND", &cfg->bind, err) != 0)
+    /* Unset or empty: all interfaces, as "" means at launch. */
+    if (lookup_nonempty(platform_dir, "BP_DEBUG_BIND", &raw, err) != 0 ||
+        config_parse_bind("BP_DEBUG_BIND", raw ? raw : "", &cfg->bind, err) != 0)
         goto fail;
-    if (cfg->bind != NULL && config_check_bind("BP_DEBUG_BIND", cfg->bind, err) != 0)
-        goto fail;
-    if (cfg->bind == NULL && (cfg->bind = strdup("0.0.0.0")) == NULL)
-        goto oom;
+    free(raw);
+    raw = NULL;
 
     if (lookup_bool(platform_dir, "BP_DEBUG_SUSPEND", &cfg->suspend, &set, err) != 0 ||
         lookup_bool(platform_dir, "BP_DEBUG_STRICT", &cfg->strict, &set, err) != 0)
@@ -190,8 +165,6 @@ int config_load_build(const char *platform_dir, struct config_build *cfg, struct
         goto fail;
     return 0;
 
-oom:
-    error_set(err, "loading configuration: out of memory");
 fail:
     free(raw);
     config_build_free(cfg);

@@ -8,15 +8,17 @@
 
 #include "common/error.h"
 
-/* true/false, 1/0, yes/no, on/off, y/n, t/f in any case, surrounding blanks
- * ignored. Any other value is an error naming the variable and the spellings. */
+/* The value parsers of src/debugger/ (shared with the launch wrapper), with
+ * errors that name the variable: true/false, 1/0, yes/no, on/off, y/n, t/f
+ * in any case, surrounding blanks ignored. */
 int config_parse_bool(const char *name, const char *value, bool *out, struct bp_error *err);
 
 /* A TCP port 1..65535 in decimal. */
 int config_parse_port(const char *name, const char *value, int *port, struct bp_error *err);
 
-/* An IPv4/IPv6 literal, or a host name of [A-Za-z0-9.-]. */
-int config_check_bind(const char *name, const char *value, struct bp_error *err);
+/* An IPv4/IPv6 literal (IPv6 may be in brackets), "*" or "" (all
+ * interfaces: "0.0.0.0"), or a host name; *out (malloc'd) has no brackets. */
+int config_parse_bind(const char *name, const char *value, char **out, struct bp_error *err);
 
 /* Looks name up in <platform_dir>/env/<name> (what `pack build --env` and
  * kpack write; the user's explicit value, so it wins) and then in the process

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "command/command.h"
 #include "common/error.h"
 
 /* Returns the value of an environment variable, or NULL when unset. */
@@ -17,8 +18,7 @@ typedef const char *launch_getenv_fn(const char *name, void *data);
 
 struct launch_plan {
     char *path;   /* the file to execve; NULL for the exec.d helper */
-    char **argv;  /* NULL-terminated; argv[0] included */
-    size_t argc;
+    struct command_argv argv; /* argv[0] included; items NULL-terminated */
     /* variables to set before exec (the rest of the environment passes on) */
     struct { char *name; char *value; } env[LAUNCH_MAX_ENV];
     size_t env_len;
@@ -74,7 +74,7 @@ extern int (*launch_resolve_bind)(const char *host);
 int launch_resolve_host(const char *host);
 
 /* Appends s to out as a TOML basic string (quotes, escapes). 0; -2 when s is
- * not valid UTF-8 (TOML cannot hold it; out is unchanged); -1 out of memory. */
+ * not valid UTF-8 (TOML cannot hold it; out is unchanged). */
 struct strbuf;
 int launch_toml_quote(struct strbuf *out, const char *s);
 

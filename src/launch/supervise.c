@@ -83,20 +83,12 @@ int launch_dlv_exit_status(const char *reply, int *code)
     return 0;
 }
 
-/* dlv's --listen value in its argv; NULL when it has none. */
+/* dlv's --listen value in its argv (dlv's grammar); NULL when it has none. */
 static const char *dlv_listen(const struct launch_plan *plan)
 {
-    const char *found = NULL;
-    for (size_t i = 2; i < plan->argc && strcmp(plan->argv[i], "--") != 0; i++) {
-        const char *a = plan->argv[i];
-        if (strncmp(a, "--listen=", 9) == 0)
-            found = a + 9;
-        else if (strncmp(a, "-l=", 3) == 0)
-            found = a + 3;
-        else if ((strcmp(a, "--listen") == 0 || strcmp(a, "-l") == 0) && i + 1 < plan->argc)
-            found = plan->argv[++i];
-    }
-    return found;
+    struct debugger_dlv_argv d;
+    debugger_dlv_scan((int)plan->argv.len, plan->argv.items, 2, &d);
+    return d.listen_value;
 }
 
 static int connect_dlv(const char *listen)
@@ -113,8 +105,8 @@ static int connect_dlv(const char *listen)
         }
         return fd;
     }
-    struct launch_address addr;
-    if (launch_address_parse(listen, &addr) != 0 || !addr.has_port)
+    struct debugger_address addr;
+    if (debugger_address_parse(listen, &addr) != 0 || !addr.has_port)
         return -1;
     /* a wildcard bind answers on loopback */
     const char *host = addr.host;
@@ -417,7 +409,7 @@ int launch_supervise(const struct launch_plan *plan, struct launch_outcome *out,
     }
     if (dlv == 0) {
         sigprocmask(SIG_SETMASK, &old, NULL);
-        execv(plan->path, plan->argv);
+        execv(plan->path, plan->argv.items);
         /* the child has no main to report to */
         int e = errno;
         dprintf(STDERR_FILENO, "debug-launch: cannot run %s: %s\n", plan->path, strerror(e));
@@ -425,8 +417,8 @@ int launch_supervise(const struct launch_plan *plan, struct launch_outcome *out,
     }
 
     struct supervisor s = {.dlv = dlv, .pidfd = -1, .statfd = -1, .out = out, .plan = plan};
-    for (size_t i = 0; i < plan->argc && strcmp(plan->argv[i], "--") != 0; i++)
-        s.multiclient = s.multiclient || strcmp(plan->argv[i], "--accept-multiclient") == 0;
+    for (size_t i = 0; i < plan->argv.len && strcmp(plan->argv.items[i], "--") != 0; i++)
+        s.multiclient = s.multiclient || strcmp(plan->argv.items[i], "--accept-multiclient") == 0;
     supervise(&s, sfd, have_target ? &target : NULL);
     if (s.pidfd >= 0)
         close(s.pidfd);
