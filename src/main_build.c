@@ -1,7 +1,6 @@
 /* bin/build: find the processes earlier buildpacks declared, work out each
  * one's runtime, install the debuggers they need in the debug-tools layer,
  * rewrite the selected processes to start under them, and label the image. */
-#include <gnu/libc-version.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +9,7 @@
 #include "cnb/cnb.h"
 #include "common/fileio.h"
 #include "common/log.h"
+#include "common/xalloc.h"
 #include "config/config.h"
 #include "debugtools/debugtools.h"
 #include "deps/deps.h"
@@ -24,6 +24,7 @@ struct build {
     struct deps_catalog catalog;
     struct cnb_process_list processes;
     struct runtime_context rctx;
+    struct debugtools_choice choice;
     struct runtime_plan plans[64];
     const struct cnb_process *planned[64];
     size_t plans_len;
@@ -32,18 +33,13 @@ struct build {
     char *layer_dir;
 };
 
-/* Which Python debugger the catalog offers for a Python version. */
-static const char *python_debugger_for(const char *python_version, void *data)
+/* path_join, aborting when out of memory (common/xalloc.h's policy). */
+static char *join(const char *a, const char *b)
 {
-    struct build *b = data;
-    struct deps_query q = {.id = "debugpy", .version_pin = b->cfg.debugpy_version,
-                           .runtime_version = python_version, .os = b->ctx.target_os,
-                           .arch = b->ctx.target_arch};
-    if (deps_resolve(&b->catalog, &q, NULL) != NULL)
-        return "debugpy";
-    q.id = "ptvsd";
-    q.version_pin = b->cfg.ptvsd_version;
-    return deps_resolve(&b->catalog, &q, NULL) != NULL ? "ptvsd" : NULL;
+    char *path = path_join(a, b);
+    if (path == NULL)
+        xalloc_die();
+    return path;
 }
 
 static const char *env_lookup(const char *name, void *data)
@@ -53,120 +49,19 @@ static const char *env_lookup(const char *name, void *data)
     return getenv(name);
 }
 
-/* Exports <platform>/env values into our environment for the mirror and proxy
- * settings deps reads: the user's explicit values win. */
-static void export_platform_env(const char *platform_dir)
-{
-    static const char *const names[] = {"BP_DEPENDENCY_MIRROR", "HTTPS_PROXY", "HTTP_PROXY",
-                                        "NO_PROXY", "https_proxy", "http_proxy", "no_proxy"};
-    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
-        char *value = NULL;
-        if (config_lookup(platform_dir, names[i], &value, NULL) == 0 && value != NULL)
-            setenv(names[i], value, 1);
-        free(value);
-    }
-}
-
-static void log_process(const struct cnb_process *p)
+static void log_process(const struct cnb_process *p, struct bp_error *err)
 {
     struct command_argv all = {0};
-    command_argv_copy(&all, &p->command, NULL);
-    command_argv_copy(&all, &p->args, NULL);
-    char *text = command_join(&all);
+    /* fails only when out of memory; the line then shows "?" */
+    if (command_argv_copy(&all, &p->command, err) != 0 || command_argv_copy(&all, &p->args, err) != 0)
+        command_argv_free(&all);
+    char *text = all.len > 0 ? command_join(&all) : NULL;
     log_detail("%s%s (from %s%s): %s", p->type,
                p->is_default ? " [default]" : p->implied_default ? " [web, no default declared]" : "",
                p->buildpack_id,
                p->legacy ? (p->direct ? ", direct" : ", shell") : "", text ? text : "?");
     free(text);
     command_argv_free(&all);
-}
-
-/* The run image's C library: tools such as vsdbg ship per libc. The target
- * distro says it when the platform sets it; otherwise the build image, which
- * shares the run image's distro, is asked. */
-static const char *target_libc(const struct cnb_build_context *ctx)
-{
-    if (ctx->target_distro_name != NULL)
-        return strcmp(ctx->target_distro_name, "alpine") == 0 ? "musl" : "glibc";
-    return file_exists("/lib/ld-musl-x86_64.so.1") || file_exists("/lib/ld-musl-aarch64.so.1")
-               ? "musl" : "glibc";
-}
-
-static int resolve_tool(struct build *b, const char *id, const char *pin, const char *runtime_version,
-                        const char *dir, const struct deps_dependency **out, struct bp_error *err)
-{
-    struct deps_query q = {.id = id, .version_pin = pin, .runtime_version = runtime_version,
-                           .os = b->ctx.target_os, .arch = b->ctx.target_arch,
-                           .libc = target_libc(&b->ctx), .glibc_version = gnu_get_libc_version()};
-    const struct deps_dependency *dep = deps_resolve(&b->catalog, &q, err);
-    if (dep == NULL)
-        return -1;
-    *out = dep;
-    return debugtools_add_tool(&b->layer, dep, dir, err);
-}
-
-/* dlv for the app's Go: the newest whose window holds it; else the newest
- * dlv with its version check off, and a warning that names both. */
-static int resolve_dlv(struct build *b, struct runtime_plan *plan, struct bp_error *err)
-{
-    const struct deps_dependency *dep = NULL;
-    struct bp_error first = {{0}};
-    if (resolve_tool(b, "dlv", b->cfg.dlv_version, plan->runtime_version, "dlv", &dep, &first) == 0) {
-        log_detail("Delve %s supports %s", dep->version, plan->runtime_version);
-        return 0;
-    }
-    if (resolve_tool(b, "dlv", b->cfg.dlv_version, NULL, "dlv", &dep, err) != 0)
-        return error_wrap(err, "%s", first.message);
-    log_warning("no Delve in buildpack.toml supports %s (%s); using Delve %s (Go %s) with "
-                "--check-go-version=false: some features may not work",
-                plan->runtime_version, first.message, dep->version,
-                dep->runtime_versions ? dep->runtime_versions : "?");
-    /* Insert the flag before --listen=, inside dlv's own flags. */
-    struct command_argv cmd = {0};
-    for (size_t i = 0; i < plan->command.len; i++) {
-        if (strncmp(plan->command.items[i], "--listen=", 9) == 0 &&
-            command_argv_push(&cmd, "--check-go-version=false", err) != 0)
-            return -1;
-        if (command_argv_push(&cmd, plan->command.items[i], err) != 0)
-            return -1;
-    }
-    command_argv_free(&plan->command);
-    plan->command = cmd;
-    return 0;
-}
-
-static int add_plan_to_layer(struct build *b, struct runtime_plan *plan, const struct cnb_process *p,
-                             struct bp_error *err)
-{
-    const struct deps_dependency *dep = NULL;
-    for (size_t i = 0; i < plan->links_len; i++)
-        if (debugtools_add_link(&b->layer, plan->links[i].name, plan->links[i].target, err) != 0)
-            return -1;
-    if ((plan->needs & NEED_DLV) &&
-        (resolve_dlv(b, plan, err) != 0 || debugtools_add_wrapper(&b->layer, "dlv", err) != 0))
-        return -1;
-    if ((plan->needs & NEED_DEBUGPY) &&
-        (resolve_tool(b, "debugpy", b->cfg.debugpy_version, plan->runtime_version, "debugpy", &dep, err) != 0 ||
-         debugtools_add_wrapper(&b->layer, "python", err) != 0))
-        return -1;
-    if ((plan->needs & NEED_PTVSD) &&
-        (resolve_tool(b, "ptvsd", b->cfg.ptvsd_version, NULL, "ptvsd", &dep, err) != 0 ||
-         debugtools_add_wrapper(&b->layer, "python", err) != 0))
-        return -1;
-    if ((plan->needs & NEED_VSDBG) &&
-        resolve_tool(b, "vsdbg", b->cfg.vsdbg_version, NULL, "vsdbg", &dep, err) != 0)
-        return -1;
-    if ((plan->needs & NEED_NODE)) {
-        const char *name = plan->links_len > 0 ? plan->links[0].name : "node";
-        if (debugtools_add_wrapper(&b->layer, strcmp(name, "nodemon") == 0 ? "nodemon" : "node", err) != 0)
-            return -1;
-    }
-    if ((plan->needs & NEED_NPM) && debugtools_add_wrapper(&b->layer, "npm", err) != 0)
-        return -1;
-    if ((plan->needs & NEED_JDWP) &&
-        debugtools_add_jdwp(&b->layer, p->type, b->cfg.bind, plan->port, plan->wait, err) != 0)
-        return -1;
-    return 0;
 }
 
 static void log_plan(const struct runtime_plan *plan, const struct cnb_process *p, const char *bind)
@@ -179,8 +74,8 @@ static void log_plan(const struct runtime_plan *plan, const struct cnb_process *
         log_detail("%s: %s (%s): vsdbg in the layer (no port: attach over docker/kubectl exec)",
                    p->type, runtime_name(plan->runtime), version);
     } else {
-        char address[300];
-        runtime_format_address(address, sizeof address, bind, plan->port);
+        char address[DEBUGGER_HOST_MAX + 16];
+        debugger_address_join(address, sizeof address, bind, plan->port);
         log_detail("%s: %s (%s): %s on %s%s", p->type, runtime_name(plan->runtime), version,
                    plan->protocol, address, plan->wait ? ", waiting for a client" : "");
     }
@@ -194,7 +89,7 @@ static int plan_processes(struct build *b, struct bp_error *err)
     if (b->processes.len == 0)
         log_detail("(none)");
     for (size_t i = 0; i < b->processes.len; i++)
-        log_process(&b->processes.items[i]);
+        log_process(&b->processes.items[i], err);
 
     log_step("Choosing debuggers");
     for (size_t i = 0; i < b->processes.len; i++) {
@@ -221,7 +116,8 @@ static int plan_processes(struct build *b, struct bp_error *err)
         }
         b->planned[b->plans_len++] = p;
         log_plan(plan, p, b->cfg.bind);
-        if (!plan->already_debug && add_plan_to_layer(b, plan, p, err) != 0)
+        if (!plan->already_debug &&
+            debugtools_add_plan(&b->layer, &b->choice, plan, p->type, b->cfg.bind, err) != 0)
             return error_wrap(err, "process '%s'", p->type);
     }
     return 0;
@@ -253,16 +149,12 @@ static int write_launch(struct build *b, struct bp_error *err)
         memset(&plan->args, 0, sizeof plan->args);
         if (plan->workdir) {
             free(out.working_dir);
-            out.working_dir = strdup(plan->workdir);
+            out.working_dir = xstrdup(plan->workdir);
         }
-        struct cnb_process *items = realloc(b->launch.processes.items,
-                                            (b->launch.processes.len + 1) * sizeof *items);
-        if (items == NULL) {
-            cnb_process_free(&out);
-            return error_set(err, "out of memory");
-        }
-        b->launch.processes.items = items;
-        items[b->launch.processes.len++] = out;
+        b->launch.processes.items = xreallocarray(b->launch.processes.items,
+                                                  b->launch.processes.len + 1,
+                                                  sizeof *b->launch.processes.items);
+        b->launch.processes.items[b->launch.processes.len++] = out;
     }
     if (n > 0 && labels_add(&b->launch, labels, n, err) != 0)
         return -1;
@@ -327,10 +219,13 @@ static int run(int argc, char **argv, struct build *b, struct bp_error *err)
         log_step("BP_DEBUG is not true: nothing to do");
         return 0;
     }
-    export_platform_env(b->ctx.platform_dir);
-    char *catalog_path = path_join(b->ctx.buildpack_dir, "buildpack.toml");
-    if (catalog_path == NULL)
-        return error_set(err, "out of memory");
+    /* the mirror and proxy settings deps reads from the environment */
+    static const char *const download_env[] = {"BP_DEPENDENCY_MIRROR", "HTTPS_PROXY", "HTTP_PROXY",
+                                               "NO_PROXY", "https_proxy", "http_proxy", "no_proxy"};
+    if (config_export_platform_env(b->ctx.platform_dir, download_env,
+                                   sizeof download_env / sizeof *download_env, err) != 0)
+        return -1;
+    char *catalog_path = join(b->ctx.buildpack_dir, "buildpack.toml");
     int rc = deps_catalog_load(catalog_path, &b->catalog, err);
     free(catalog_path);
     if (rc != 0)
@@ -338,20 +233,22 @@ static int run(int argc, char **argv, struct build *b, struct bp_error *err)
     if (cnb_read_processes(&b->ctx, &b->processes, err) != 0)
         return -1;
 
-    b->layer_dir = path_join(b->ctx.layers_dir, DEBUGTOOLS_LAYER);
+    b->layer_dir = join(b->ctx.layers_dir, DEBUGTOOLS_LAYER);
     b->layer.launcher_path = NULL;
-    char *launcher = path_join(b->ctx.buildpack_dir, "bin/debug-launch");
-    if (b->layer_dir == NULL || launcher == NULL) {
-        free(launcher);
-        return error_set(err, "out of memory");
-    }
+    char *launcher = join(b->ctx.buildpack_dir, "bin/debug-launch");
+    b->choice = (struct debugtools_choice){
+        .catalog = &b->catalog, .os = b->ctx.target_os, .arch = b->ctx.target_arch,
+        .distro = b->ctx.target_distro_name, .dlv_version = b->cfg.dlv_version,
+        .debugpy_version = b->cfg.debugpy_version, .ptvsd_version = b->cfg.ptvsd_version,
+        .vsdbg_version = b->cfg.vsdbg_version};
     b->rctx = (struct runtime_context){
         .app_dir = b->ctx.app_dir, .layer_dir = b->layer_dir, .path_env = getenv("PATH"),
         .bind = b->cfg.bind, .port = b->cfg.port,
         .ports = {[RUNTIME_GO] = b->cfg.go_port, [RUNTIME_PYTHON] = b->cfg.python_port,
                   [RUNTIME_NODE] = b->cfg.node_port, [RUNTIME_JVM] = b->cfg.jvm_port},
         .suspend = b->cfg.suspend, .strict = b->cfg.strict,
-        .python_debugger = b->cfg.python_debugger, .python_debugger_for = python_debugger_for, .data = b};
+        .python_debugger = b->cfg.python_debugger, .python_debugger_for = debugtools_python_debugger,
+        .dlv_supports = debugtools_dlv_supports, .data = &b->choice};
     if (plan_processes(b, err) != 0) {
         free(launcher);
         return -1;
@@ -385,12 +282,8 @@ static int run(int argc, char **argv, struct build *b, struct bp_error *err)
 
 int main(int argc, char **argv)
 {
-    struct build *b = calloc(1, sizeof *b);
+    struct build *b = xcalloc(1, sizeof *b);
     struct bp_error err = {{0}};
-    if (b == NULL) {
-        fputs("cnbdebug/debug: out of memory\n", stderr);
-        return 1;
-    }
     int rc = run(argc, argv, b, &err);
     build_free(b);
     free(b);

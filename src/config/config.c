@@ -2,6 +2,7 @@
 #include "config/config.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,22 @@ int config_lookup(const char *platform_dir, const char *name, char **value, stru
     const char *env = getenv(name);
     if (env != NULL)
         *value = xstrdup(env);
+    return 0;
+}
+
+int config_export_platform_env(const char *platform_dir, const char *const *names, size_t n,
+                               struct bp_error *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        char *value = NULL;
+        if (config_lookup(platform_dir, names[i], &value, err) != 0)
+            return -1;
+        if (value != NULL && setenv(names[i], value, 1) != 0) {
+            free(value);
+            return error_set(err, "setting %s: %s", names[i], strerror(errno));
+        }
+        free(value);
+    }
     return 0;
 }
 

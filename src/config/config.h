@@ -5,6 +5,7 @@
 #define BP_CONFIG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "common/error.h"
 
@@ -25,6 +26,12 @@ int config_parse_bind(const char *name, const char *value, char **out, struct bp
  * environment. *value is malloc'd (caller frees) or NULL when unset; a value
  * read from a file loses one trailing newline. platform_dir may be NULL. */
 int config_lookup(const char *platform_dir, const char *name, char **value, struct bp_error *err);
+
+/* Exports the <platform>/env value of each name, where set, into the
+ * process environment (the user's explicit value wins), for code that reads
+ * getenv: the mirror and proxy settings of bin/build's downloads. */
+int config_export_platform_env(const char *platform_dir, const char *const *names, size_t n,
+                               struct bp_error *err);
 
 /* BP_DEBUG, or its Paketo alias BP_DEBUG_ENABLED; both set but disagreeing
  * is an error. Unset means false. */

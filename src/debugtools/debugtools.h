@@ -9,6 +9,7 @@
 
 #include "common/error.h"
 #include "deps/deps.h"
+#include "runtime/runtime.h"
 
 #define DEBUGTOOLS_LAYER "debug-tools"
 #define DEBUGTOOLS_MAX 16
@@ -45,6 +46,25 @@ int debugtools_add_link(struct debugtools_layer *l, const char *name, const char
 int debugtools_add_jdwp(struct debugtools_layer *l, const char *process_type, const char *bind,
                         int port, bool suspend, struct bp_error *err);
 void debugtools_layer_free(struct debugtools_layer *l);
+
+/* Choosing tools (tools.c): the catalog, the target and the user's pins. */
+struct debugtools_choice {
+    const struct deps_catalog *catalog;
+    const char *os, *arch;
+    const char *distro; /* the target distro's name, or NULL (then the build image is asked) */
+    const char *dlv_version, *debugpy_version, *ptvsd_version, *vsdbg_version; /* pins or NULL */
+};
+
+/* runtime_context callbacks; choice is a struct debugtools_choice. */
+const char *debugtools_python_debugger(const char *python_version, void *choice);
+bool debugtools_dlv_supports(const char *go_version, void *choice);
+
+/* Adds what a plan needs: its tools resolved from the catalog (logging the
+ * chosen dlv), the wrappers under the names its command runs, its real-tool
+ * links and the JVM's exec.d helper. */
+int debugtools_add_plan(struct debugtools_layer *l, const struct debugtools_choice *c,
+                        const struct runtime_plan *plan, const char *process_type,
+                        const char *bind, struct bp_error *err);
 
 /* The [metadata] that decides reuse: every input that shapes the layer. */
 struct toml_value *debugtools_metadata(const struct debugtools_layer *l, struct bp_error *err);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/fileio.h"
+#include "common/xalloc.h"
 #include "runtime/runtime.h"
 
 static bool ends_with(const char *s, const char *suffix)
@@ -23,10 +24,9 @@ static char *assembly_stem(const struct runtime_process *rp, const struct runtim
             const char *arg = rp->argv.items[i];
             if (!ends_with(arg, ".dll"))
                 continue;
-            char *path = arg[0] == '/' ? strdup(arg)
-                                       : path_join(rp->workdir ? rp->workdir : ctx->app_dir, arg);
-            if (path != NULL)
-                path[strlen(path) - 4] = '\0';
+            char *path = arg[0] == '/' ? xstrdup(arg)
+                                       : xasprintf("%s/%s", rp->workdir ? rp->workdir : ctx->app_dir, arg);
+            path[strlen(path) - 4] = '\0';
             return path;
         }
         return NULL;
@@ -35,7 +35,7 @@ static char *assembly_stem(const struct runtime_process *rp, const struct runtim
         return NULL;
     char config[4096];
     snprintf(config, sizeof config, "%s.runtimeconfig.json", rp->executable);
-    return file_exists(config) ? strdup(rp->executable) : NULL;
+    return file_exists(config) ? xstrdup(rp->executable) : NULL;
 }
 
 int runtime_dotnet_plan(const struct runtime_process *rp, const struct runtime_context *ctx,
@@ -45,14 +45,12 @@ int runtime_dotnet_plan(const struct runtime_process *rp, const struct runtime_c
     if (stem == NULL)
         return 0;
     plan->needs = NEED_VSDBG;
-    plan->protocol = NULL;
+    plan->debugger = DEBUGGER_VSDBG;
+    plan->protocol = debugger_get(DEBUGGER_VSDBG)->protocol;
     plan->port = 0;
     plan->rewritten = false;
+    (void)err;
     plan->tool_path = runtime_layer_path(ctx, "vsdbg/vsdbg");
-    if (plan->tool_path == NULL) {
-        free(stem);
-        return error_set(err, "out of memory");
-    }
     char pdb[4096];
     snprintf(pdb, sizeof pdb, "%s.pdb", stem);
     if (!file_exists(pdb))

@@ -1,32 +1,12 @@
 /* Go: a process whose executable is a Go binary (read from its build info,
- * never guessed from the name) runs under `dlv exec`. */
+ * never guessed from the name) runs under `dlv exec` (src/debugger/dlv.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/xalloc.h"
 #include "elf/elf.h"
 #include "runtime/runtime.h"
-
-/* `dlv ... --listen=HOST:PORT`: already debug-enabled, as Skaffold reads it. */
-static bool already_under_dlv(const struct runtime_process *rp, struct runtime_plan *plan)
-{
-    if (strcmp(runtime_basename(rp->argv.items[0]), "dlv") != 0)
-        return false;
-    plan->already_debug = true;
-    plan->protocol = "dlv";
-    plan->port = runtime_default_port(RUNTIME_GO);
-    for (size_t i = 1; i < rp->argv.len; i++) {
-        const char *listen = rp->argv.items[i];
-        if (strncmp(listen, "--listen=", 9) == 0) {
-            const char *colon = strrchr(listen, ':');
-            if (colon != NULL)
-                plan->port = atoi(colon + 1);
-        }
-        if (strcmp(listen, "--continue") == 0)
-            plan->wait = false;
-    }
-    return true;
-}
 
 static int diagnose(const struct runtime_process *rp, const struct elf_go_info *info,
                     const struct runtime_context *ctx, struct runtime_plan *plan, struct bp_error *err)
@@ -60,8 +40,9 @@ static int diagnose(const struct runtime_process *rp, const struct elf_go_info *
 int runtime_go_plan(const struct runtime_process *rp, const struct runtime_context *ctx,
                     struct runtime_plan *plan, struct bp_error *err)
 {
-    if (already_under_dlv(rp, plan))
-        return 1;
+    /* `dlv ... --listen=HOST:PORT`: already debug-enabled, as Skaffold reads it. */
+    if (strcmp(runtime_basename(rp->argv.items[0]), "dlv") == 0)
+        return runtime_plan_already(plan, rp, DEBUGGER_DLV);
     if (rp->executable == NULL)
         return 0;
     struct elf_go_info info;
@@ -72,46 +53,35 @@ int runtime_go_plan(const struct runtime_process *rp, const struct runtime_conte
         return 0;
     if (!info.is_go)
         return 0;
-    if ((plan->runtime_version = strdup(info.go_version)) == NULL)
-        return error_set(err, "out of memory");
+    plan->runtime_version = xstrdup(info.go_version);
     if (diagnose(rp, &info, ctx, plan, err) != 0)
         return -1;
 
     plan->needs = NEED_DLV;
-    plan->protocol = "dlv";
+    plan->debugger = DEBUGGER_DLV;
+    plan->protocol = debugger_get(DEBUGGER_DLV)->protocol;
     plan->port = runtime_port(ctx, RUNTIME_GO);
     plan->wait = ctx->suspend;
-    char address[300], listen[320];
-    runtime_format_address(address, sizeof address, ctx->bind, plan->port);
-    snprintf(listen, sizeof listen, "--listen=%s", address);
-
+    plan->tool_path = runtime_layer_path(ctx, "dlv/dlv");
+    if (runtime_plan_link(plan, "dlv", plan->tool_path, err) != 0)
+        return -1;
+    struct debugger_listen listen = {
+        .host = ctx->bind, .port = plan->port, .suspend = ctx->suspend,
+        .skip_version_check = ctx->dlv_supports != NULL &&
+                              !ctx->dlv_supports(plan->runtime_version, ctx->data)};
     struct command_argv full = {0};
     char *wrapper = runtime_layer_path(ctx, "wrap/dlv");
-    plan->tool_path = runtime_layer_path(ctx, "dlv/dlv");
-    int rc = -1;
-    if (wrapper == NULL || plan->tool_path == NULL || runtime_plan_link(plan, "dlv", plan->tool_path) != 0)
-        goto oom;
-    /* --only-same-user=false: through a port-forward the client's socket
-     * belongs to another uid, and dlv would refuse it. */
-    const char *head[] = {wrapper, "exec", "--headless", "--continue", "--accept-multiclient",
-                          "--api-version=2", "--only-same-user=false", listen, rp->executable, "--"};
-    for (size_t i = 0; i < sizeof head / sizeof *head; i++) {
-        if (strcmp(head[i], "--continue") == 0 && ctx->suspend)
-            continue;
-        if (command_argv_push(&full, head[i], err) != 0)
-            goto done;
-    }
+    runtime_push(&full, wrapper);
+    runtime_push(&full, "exec");
+    debugger_format(DEBUGGER_DLV, &listen, &full);
+    runtime_push(&full, rp->executable);
+    runtime_push(&full, "--");
     for (size_t i = 1; i < rp->argv.len; i++)
-        if (command_argv_push(&full, rp->argv.items[i], err) != 0)
-            goto done;
-    if (rp->workdir && (plan->workdir = strdup(rp->workdir)) == NULL)
-        goto oom;
-    rc = runtime_plan_set_argv(plan, rp, &full, err) == 0 ? 1 : -1;
-    goto done;
-oom:
-    error_set(err, "out of memory");
-done:
+        runtime_push(&full, rp->argv.items[i]);
+    if (rp->workdir)
+        plan->workdir = xstrdup(rp->workdir);
+    runtime_plan_set_argv(plan, rp, &full);
     free(wrapper);
     command_argv_free(&full);
-    return rc;
+    return 1;
 }

@@ -7,11 +7,6 @@
 
 #include "runtime/runtime.h"
 
-static bool is_jdwp_arg(const char *arg)
-{
-    return strncmp(arg, "-agentlib:jdwp=", 15) == 0 || strncmp(arg, "-Xrunjdwp:", 10) == 0;
-}
-
 int runtime_jvm_plan(const struct runtime_process *rp, const struct runtime_context *ctx,
                      struct runtime_plan *plan, struct bp_error *err)
 {
@@ -19,21 +14,11 @@ int runtime_jvm_plan(const struct runtime_process *rp, const struct runtime_cont
     const char *name = runtime_basename(rp->argv.items[0]);
     if (strcmp(name, "java") != 0)
         return 0;
-    plan->protocol = "jdwp";
-    plan->port = runtime_port(ctx, RUNTIME_JVM);
-    for (size_t i = 1; i < rp->argv.len; i++) {
-        const char *arg = rp->argv.items[i];
-        if (!is_jdwp_arg(arg))
-            continue;
-        plan->already_debug = true;
-        const char *address = strstr(arg, "address=");
-        if (address != NULL) {
-            const char *colon = strchr(address, ':');
-            plan->port = atoi(colon ? colon + 1 : address + 8);
-        }
-        plan->wait = strstr(arg, "suspend=y") != NULL;
+    if (runtime_plan_already(plan, rp, DEBUGGER_JDWP))
         return 1;
-    }
+    plan->debugger = DEBUGGER_JDWP;
+    plan->protocol = debugger_get(DEBUGGER_JDWP)->protocol;
+    plan->port = runtime_port(ctx, RUNTIME_JVM);
     plan->needs = NEED_JDWP;
     plan->wait = ctx->suspend;
     plan->rewritten = false;

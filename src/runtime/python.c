@@ -1,5 +1,6 @@
 /* Python: `python…` commands and console scripts whose #! names a Python
- * (gunicorn, flask, uvicorn) run under `python -m debugpy --listen`. */
+ * (gunicorn, flask, uvicorn) run under `python -m debugpy --listen`
+ * (src/debugger/python.c writes and reads those words). */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/xalloc.h"
 #include "runtime/runtime.h"
 
 /* python, python3, python3.11, python2.7 */
@@ -19,43 +21,6 @@ static bool is_python_name(const char *path)
     for (const char *p = base + 6; *p; p++)
         if (!isdigit((unsigned char)*p) && *p != '.')
             return false;
-    return true;
-}
-
-static bool has_module(const struct command_argv *argv, const char *module)
-{
-    char joined[64];
-    snprintf(joined, sizeof joined, "-m%s", module);
-    for (size_t i = 1; i < argv->len; i++) {
-        if (strcmp(argv->items[i], joined) == 0)
-            return true;
-        if (strcmp(argv->items[i], "-m") == 0 && i + 1 < argv->len &&
-            strcmp(argv->items[i + 1], module) == 0)
-            return true;
-    }
-    return false;
-}
-
-static bool already_debugging(const struct runtime_process *rp, struct runtime_plan *plan)
-{
-    bool debugpy = has_module(&rp->argv, "debugpy"), ptvsd = has_module(&rp->argv, "ptvsd");
-    if (!debugpy && !ptvsd)
-        return false;
-    plan->already_debug = true;
-    plan->protocol = "dap";
-    plan->port = runtime_default_port(RUNTIME_PYTHON);
-    for (size_t i = 1; i + 1 < rp->argv.len; i++) {
-        const char *arg = rp->argv.items[i], *next = rp->argv.items[i + 1];
-        if (strcmp(arg, "--listen") == 0) {
-            const char *colon = strrchr(next, ':');
-            plan->port = atoi(colon ? colon + 1 : next);
-        } else if (strcmp(arg, "--port") == 0) {
-            plan->port = atoi(next);
-        }
-    }
-    for (size_t i = 1; i < rp->argv.len; i++)
-        if (strcmp(rp->argv.items[i], "--wait-for-client") == 0 || strcmp(rp->argv.items[i], "--wait") == 0)
-            plan->wait = true;
     return true;
 }
 
@@ -99,7 +64,7 @@ static char *python_version(const char *interpreter)
     if (used == 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
         return NULL;
     buf[strcspn(buf, "\r\n")] = '\0';
-    return strdup(buf);
+    return xstrdup(buf);
 }
 
 /* Interpreter options that take a separate value: -X opt, -W arg. */
@@ -114,14 +79,14 @@ int runtime_python_plan(const struct runtime_process *rp, const struct runtime_c
     char *interpreter = NULL;
     bool console_script = false;
     if (is_python_name(rp->argv.items[0])) {
-        if (already_debugging(rp, plan))
+        if (runtime_plan_already(plan, rp, DEBUGGER_DEBUGPY))
             return 1;
         if (rp->executable == NULL) {
             runtime_plan_warn(plan, "process '%s': %s was not found at build time, so its Python "
                               "version is unknown; left alone", rp->original->type, rp->argv.items[0]);
             return 0;
         }
-        interpreter = strdup(rp->executable);
+        interpreter = xstrdup(rp->executable);
     } else if (rp->executable != NULL) {
         char *shebang = runtime_read_shebang(rp->executable);
         if (shebang == NULL || !is_python_name(shebang)) {
@@ -161,53 +126,34 @@ int runtime_python_plan(const struct runtime_process *rp, const struct runtime_c
                           "use debugpy (unset BP_DEBUG_PYTHON_DEBUGGER)", rp->original->type,
                           plan->runtime_version);
     plan->needs = ptvsd ? NEED_PTVSD : NEED_DEBUGPY;
-    plan->protocol = "dap";
+    plan->debugger = ptvsd ? DEBUGGER_PTVSD : DEBUGGER_DEBUGPY;
+    plan->protocol = debugger_get(plan->debugger)->protocol;
     plan->port = runtime_port(ctx, RUNTIME_PYTHON);
     plan->wait = ctx->suspend;
     plan->tool_path = runtime_layer_path(ctx, ptvsd ? "ptvsd" : "debugpy");
     wrapper = runtime_layer_path(ctx, "wrap/python");
-    if (plan->tool_path == NULL || wrapper == NULL || runtime_plan_link(plan, "python", interpreter) != 0)
-        goto oom;
-
-    char address[300], port[16];
-    runtime_format_address(address, sizeof address, ctx->bind, plan->port);
-    snprintf(port, sizeof port, "%d", plan->port);
-    if (command_argv_push(&full, wrapper, err) != 0)
+    if (runtime_plan_link(plan, "python", interpreter, err) != 0)
         goto done;
+
+    runtime_push(&full, wrapper);
     /* Interpreter options stay before -m debugpy; the target follows it. */
     size_t target = 1;
     if (!console_script) {
         while (target < rp->argv.len && rp->argv.items[target][0] == '-' &&
                strcmp(rp->argv.items[target], "-m") != 0 && strcmp(rp->argv.items[target], "-c") != 0 &&
                strcmp(rp->argv.items[target], "-") != 0) {
-            if (command_argv_push(&full, rp->argv.items[target], err) != 0)
-                goto done;
-            if (option_takes_value(rp->argv.items[target]) && target + 1 < rp->argv.len &&
-                command_argv_push(&full, rp->argv.items[++target], err) != 0)
-                goto done;
+            runtime_push(&full, rp->argv.items[target]);
+            if (option_takes_value(rp->argv.items[target]) && target + 1 < rp->argv.len)
+                runtime_push(&full, rp->argv.items[++target]);
             target++;
         }
     }
-    if (ptvsd) {
-        const char *add[] = {"-m", "ptvsd", "--host", ctx->bind, "--port", port};
-        for (size_t i = 0; i < 6; i++)
-            if (command_argv_push(&full, add[i], err) != 0)
-                goto done;
-        if (ctx->suspend && command_argv_push(&full, "--wait", err) != 0)
-            goto done;
-    } else {
-        const char *add[] = {"-m", "debugpy", "--listen", address};
-        for (size_t i = 0; i < 4; i++)
-            if (command_argv_push(&full, add[i], err) != 0)
-                goto done;
-        if (ctx->suspend && command_argv_push(&full, "--wait-for-client", err) != 0)
-            goto done;
-    }
-    if (console_script && command_argv_push(&full, rp->executable, err) != 0)
-        goto done;
+    struct debugger_listen listen = {.host = ctx->bind, .port = plan->port, .suspend = ctx->suspend};
+    debugger_format(plan->debugger, &listen, &full);
+    if (console_script)
+        runtime_push(&full, rp->executable);
     for (size_t i = console_script ? 1 : target; i < rp->argv.len; i++)
-        if (command_argv_push(&full, rp->argv.items[i], err) != 0)
-            goto done;
+        runtime_push(&full, rp->argv.items[i]);
     if (!console_script && target >= rp->argv.len) {
         /* Paketo python-start's `python` is a REPL: say so rather than fail. */
         runtime_plan_warn(plan, "process '%s' runs an interactive Python (no script, -m or -c), "
@@ -216,12 +162,10 @@ int runtime_python_plan(const struct runtime_process *rp, const struct runtime_c
         rc = 0;
         goto done;
     }
-    if (rp->workdir && (plan->workdir = strdup(rp->workdir)) == NULL)
-        goto oom;
-    rc = runtime_plan_set_argv(plan, rp, &full, err) == 0 ? 1 : -1;
-    goto done;
-oom:
-    rc = error_set(err, "out of memory");
+    if (rp->workdir)
+        plan->workdir = xstrdup(rp->workdir);
+    runtime_plan_set_argv(plan, rp, &full);
+    rc = 1;
 done:
     free(interpreter);
     free(wrapper);

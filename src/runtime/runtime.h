@@ -1,7 +1,7 @@
 /* Runtimes: recognise what a process runs (Go, Python, Node.js, .NET, JVM)
  * from its command and the files it names, and plan how to run it under a
- * debugger. One file per runtime; a new runtime is one file and one entry
- * in the table in runtime.c. */
+ * debugger, whose argv words come from src/debugger/. One file per runtime
+ * (go.c, ...), the table in runtime.c, shared helpers in toolkit.c. */
 #ifndef BP_RUNTIME_H
 #define BP_RUNTIME_H
 
@@ -10,6 +10,7 @@
 #include "cnb/cnb.h"
 #include "command/command.h"
 #include "common/error.h"
+#include "debugger/debugger.h"
 
 enum runtime_id { RUNTIME_GO, RUNTIME_PYTHON, RUNTIME_NODE, RUNTIME_DOTNET, RUNTIME_JVM, RUNTIME_COUNT };
 
@@ -38,6 +39,9 @@ struct runtime_context {
     /* Which Python debugger the dependencies offer for a Python version:
      * "debugpy", "ptvsd" or NULL (none fits). NULL callback: debugpy. */
     const char *(*python_debugger_for)(const char *python_version, void *data);
+    /* Whether the dependencies hold a dlv that supports this Go; when not,
+     * the newest dlv runs with --check-go-version=false. NULL: yes. */
+    bool (*dlv_supports)(const char *go_version, void *data);
     void *data;
 };
 
@@ -62,7 +66,8 @@ struct runtime_plan {
     struct command_argv args;
     char *workdir;
     unsigned needs;              /* enum runtime_need bits */
-    const char *protocol;        /* "dlv", "dap", "devtools", "jdwp"; NULL: no port (vsdbg) */
+    enum debugger_id debugger;   /* which debugger runs it */
+    const char *protocol;        /* the debugger's label protocol; NULL: no port (vsdbg) */
     int port;
     bool wait;                   /* suspends until a client attaches */
     char *runtime_version;       /* "go1.26.8", "3.11.7", ... or NULL */
@@ -77,6 +82,7 @@ struct runtime_plan {
 
 const char *runtime_name(enum runtime_id id);       /* "go", "python", ... */
 const char *runtime_label_name(enum runtime_id id); /* Skaffold's: go, python, nodejs, netcore, jvm */
+/* Its debugger's default port (src/debugger/). */
 int runtime_default_port(enum runtime_id id);
 /* The port a runtime's debugger listens on: BP_DEBUG_<RUNTIME>_PORT, else
  * BP_DEBUG_PORT, else the runtime's default. */
@@ -95,19 +101,27 @@ int runtime_plan_process(const struct runtime_process *rp, const struct runtime_
                          struct runtime_plan *plan, char *why, size_t why_len, struct bp_error *err);
 void runtime_plan_free(struct runtime_plan *plan);
 
-/* Helpers shared by the runtime files. */
+/* Helpers shared by the runtime files (toolkit.c). Running out of memory
+ * aborts (common/xalloc.h). */
 /* Sets plan->command and plan->args from a rewritten full argv: its last
  * items that were the original API >= 0.9 args stay args (users may replace
  * them at launch), the rest is the command. Sets plan->rewritten. */
-int runtime_plan_set_argv(struct runtime_plan *plan, const struct runtime_process *rp,
-                          const struct command_argv *full, struct bp_error *err);
+void runtime_plan_set_argv(struct runtime_plan *plan, const struct runtime_process *rp,
+                           const struct command_argv *full);
 /* <layer>/<relative>, malloc'd. */
 char *runtime_layer_path(const struct runtime_context *ctx, const char *relative);
-int runtime_plan_warn(struct runtime_plan *plan, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int runtime_plan_link(struct runtime_plan *plan, const char *name, const char *target);
+/* Adds a build-log warning (at most RUNTIME_MAX_NOTES; later ones are dropped). */
+void runtime_plan_warn(struct runtime_plan *plan, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Records real/<name> -> target; -1 (err set) past RUNTIME_MAX_LINKS. */
+int runtime_plan_link(struct runtime_plan *plan, const char *name, const char *target,
+                      struct bp_error *err);
+/* Marks the plan as a process already under debugger id and reads its port
+ * and suspend from its argv (src/debugger/). 1 when the debugger is there. */
+int runtime_plan_already(struct runtime_plan *plan, const struct runtime_process *rp,
+                         enum debugger_id id);
+/* Pushes a word; aborts when out of memory. */
+void runtime_push(struct command_argv *argv, const char *word);
 const char *runtime_basename(const char *path);
-/* "HOST:PORT", with IPv6 hosts in brackets. */
-void runtime_format_address(char *out, size_t len, const char *host, int port);
 /* Resolves a command name against dir (for relative paths) and PATH. */
 char *runtime_resolve_command(const char *name, const char *dir, const char *path_env);
 /* The interpreter named by a file's #! line (the first word, or the word
