@@ -125,6 +125,31 @@ static void test_go_binary_runs_under_dlv(void **state)
     runtime_plan_free(&plan);
 }
 
+static bool no_dlv_fits(const char *go_version, void *data)
+{
+    (void)data;
+    assert_non_null(go_version);
+    return false;
+}
+
+/* A Go no dlv in the catalog supports: the plan writes the fallback flag
+ * through the dlv descriptor, before --listen=, where dlv reads its flags. */
+static void test_go_without_fitting_dlv_skips_version_check(void **state)
+{
+    (void)state;
+    struct runtime_context ctx = context();
+    ctx.dlv_supports = no_dlv_fits;
+    struct runtime_plan plan;
+    char why[512];
+    const char *words[] = {go_binary};
+    assert_int_equal(plan_words(words, 1, 0, &ctx, &plan, why, sizeof why), 1);
+    const char *cmd[] = {"/layers/cnbdebug_debug/debug-tools/wrap/dlv", "exec", "--headless", "--continue",
+                         "--accept-multiclient", "--api-version=2", "--only-same-user=false",
+                         "--check-go-version=false", "--listen=0.0.0.0:56268", go_binary, "--"};
+    assert_argv(&plan.command, cmd, 11);
+    runtime_plan_free(&plan);
+}
+
 static void test_go_suspend_port_and_ipv6_bind(void **state)
 {
     (void)state;
@@ -453,6 +478,7 @@ int main(void)
         cmocka_unit_test(test_go_binary_runs_under_dlv),
         cmocka_unit_test(test_go_suspend_port_and_ipv6_bind),
         cmocka_unit_test(test_per_runtime_port_wins_over_bp_debug_port),
+        cmocka_unit_test(test_go_without_fitting_dlv_skips_version_check),
         cmocka_unit_test(test_already_under_dlv_is_left_alone),
         cmocka_unit_test(test_already_under_dlv_reads_every_listen_form),
         cmocka_unit_test(test_already_debug_bad_ports_are_not_labelled),
