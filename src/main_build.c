@@ -134,8 +134,10 @@ static int write_launch(struct build *b, struct bp_error *err)
             .type = p->type, .runtime = runtime_label_name(plan->runtime), .protocol = plan->protocol,
             .port = plan->port, .bind = plan->already_debug ? NULL : b->cfg.bind,
             .working_dir = plan->workdir ? plan->workdir : p->working_dir ? p->working_dir : b->ctx.app_dir,
-            .tool_path = plan->tool_path, .runtime_version = plan->runtime_version, .wait = plan->wait,
-            .managed = !plan->already_debug};
+            .app_dir = b->ctx.app_dir, .tool_path = plan->tool_path,
+            .runtime_version = plan->runtime_version, .wait = plan->wait,
+            .managed = !plan->already_debug, .go_module = plan->go_module,
+            .go_trimpath = plan->go_trimpath};
         if (!plan->rewritten)
             continue;
         struct cnb_process out;

@@ -407,6 +407,12 @@ static void test_go_app_becomes_debuggable(void **state)
     snprintf(want, sizeof want, "%s/debug-tools/dlv/dlv", ours);
     assert_string_equal(json_string_value(json_object_get(json_object_get(jweb, "tools"), "dlv")), want);
     assert_true(json_is_true(json_object_get(jweb, "managed")));
+    /* "source" for IDE configs: the app dir, and the module and -trimpath
+     * from the binary's build info (built above without -trimpath). */
+    json_t *source = json_object_get(jweb, "source");
+    assert_string_equal(json_string_value(json_object_get(source, "root")), appdir);
+    assert_string_equal(json_string_value(json_object_get(source, "module")), "example.com/app");
+    assert_true(json_is_false(json_object_get(source, "trimpath")));
     json_decref(json);
 
     /* The layer: launch-only, with metadata that names the dependency. */

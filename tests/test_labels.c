@@ -19,7 +19,8 @@
 static const struct labels_process go_web = {
     .type = "web", .runtime = "go", .protocol = "dlv", .port = 56268, .bind = "0.0.0.0",
     .working_dir = "/workspace", .tool_path = "/layers/cnbdebug_debug/debug-tools/dlv/dlv",
-    .runtime_version = "go1.26.8", .wait = false, .managed = true};
+    .runtime_version = "go1.26.8", .wait = false, .managed = true,
+    .go_module = "example.com/app", .go_trimpath = true};
 
 static const struct labels_process dotnet_worker = {
     .type = "worker", .runtime = "netcore", .protocol = NULL, .port = 0, .bind = "0.0.0.0",
@@ -29,7 +30,7 @@ static const struct labels_process dotnet_worker = {
 /* Parses the config JSON of n processes; the caller decrefs. */
 static json_t *config_of(const struct labels_process *procs, size_t n)
 {
-    char *text = labels_config_json(procs, n);
+    char *text = labels_config_json(procs, n, NULL);
     assert_non_null(text);
     json_error_t jerr;
     json_t *root = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
@@ -69,8 +70,15 @@ static void test_go_process_shape(void **state)
     assert_true(json_is_false(json_object_get(web, "wait")));
     assert_true(json_is_true(json_object_get(web, "managed")));
     assert_string_equal(string_at(web, "runtimeVersion"), "go1.26.8");
+    /* For IDE configs: where the sources are, and how Go recorded them. */
+    json_t *source = json_object_get(web, "source");
+    assert_true(json_is_object(source));
+    assert_string_equal(string_at(source, "root"), "/workspace");
+    assert_string_equal(string_at(source, "module"), "example.com/app");
+    assert_true(json_is_true(json_object_get(source, "trimpath")));
+    assert_int_equal(json_object_size(source), 3);
     /* Nothing beyond the documented keys. */
-    assert_int_equal(json_object_size(web), 8);
+    assert_int_equal(json_object_size(web), 9);
     json_decref(root);
 }
 
@@ -111,6 +119,57 @@ static void test_unmanaged_process_and_optional_fields(void **state)
     json_decref(root);
 }
 
+/* "source" for every runtime: the working dir made absolute against the app
+ * dir (the app dir itself when the process names none); module and trimpath
+ * only where a Go build info said them. */
+static void test_source_root_for_every_runtime(void **state)
+{
+    (void)state;
+    struct labels_process procs[3] = {
+        {.type = "py", .runtime = "python", .protocol = "dap", .port = 5678, .working_dir = "src",
+         .app_dir = "/workspace", .managed = true},
+        {.type = "node", .runtime = "nodejs", .protocol = "devtools", .port = 9229,
+         .app_dir = "/workspace", .managed = true},
+        {.type = "go", .runtime = "go", .protocol = "dlv", .port = 56268, .working_dir = "/srv",
+         .app_dir = "/workspace", .go_module = "example.com/x", .go_trimpath = false}};
+    json_t *root = config_of(procs, 3);
+    json_t *py = json_object_get(json_object_get(root, "py"), "source");
+    assert_string_equal(string_at(py, "root"), "/workspace/src");
+    assert_int_equal(json_object_size(py), 1);
+    json_t *node = json_object_get(json_object_get(root, "node"), "source");
+    assert_string_equal(string_at(node, "root"), "/workspace");
+    json_t *go = json_object_get(json_object_get(root, "go"), "source");
+    assert_string_equal(string_at(go, "root"), "/srv");
+    assert_string_equal(string_at(go, "module"), "example.com/x");
+    assert_true(json_is_false(json_object_get(go, "trimpath")));
+    json_decref(root);
+}
+
+/* A port outside 1..65535 never becomes a label (issue 13: atoi gave 70000
+ * and 1215752191), and a string JSON cannot hold is an error, not a gap. */
+static void test_bad_ports_and_bad_text(void **state)
+{
+    (void)state;
+    struct labels_process p = {.type = "web", .runtime = "go", .protocol = "dlv", .port = 70000,
+                               .managed = false};
+    json_t *root = config_of(&p, 1);
+    assert_int_equal(json_object_size(json_object_get(json_object_get(root, "web"), "ports")), 0);
+    json_decref(root);
+    struct cnb_launch launch = {0};
+    struct bp_error err = {{0}};
+    assert_int_equal(labels_add(&launch, &p, 1, &err), 0);
+    assert_int_equal(launch.labels_len, 1);
+    cnb_launch_free(&launch);
+
+    p.port = 56268;
+    p.working_dir = "/w/\xff";
+    assert_null(labels_config_json(&p, 1, &err));
+    assert_non_null(strstr(err.message, "workingDir"));
+    assert_non_null(strstr(err.message, "'web'"));
+    assert_int_equal(labels_add(&launch, &p, 1, &err), -1);
+    cnb_launch_free(&launch);
+}
+
 static void test_several_processes_and_escaping(void **state)
 {
     (void)state;
@@ -129,8 +188,8 @@ static void test_several_processes_and_escaping(void **state)
     json_decref(root);
 
     /* The text is stable: sorted keys, so equal inputs give equal labels. */
-    char *a = labels_config_json(procs, 3);
-    char *b = labels_config_json(procs, 3);
+    char *a = labels_config_json(procs, 3, NULL);
+    char *b = labels_config_json(procs, 3, NULL);
     assert_string_equal(a, b);
     /* One line: a label value, the newline in workingDir escaped. */
     assert_null(strchr(a, '\n'));
@@ -138,7 +197,7 @@ static void test_several_processes_and_escaping(void **state)
     free(b);
 
     /* No processes: an empty object. */
-    char *empty = labels_config_json(NULL, 0);
+    char *empty = labels_config_json(NULL, 0, NULL);
     assert_string_equal(empty, "{}");
     free(empty);
 }
@@ -165,7 +224,7 @@ static void test_labels_add(void **state)
     const char *config = label_value(&launch, LABELS_CONFIG_KEY);
     assert_non_null(config);
     assert_string_equal(LABELS_CONFIG_KEY, "dev.cnbdebug.debug.config");
-    char *want = labels_config_json(procs, 3);
+    char *want = labels_config_json(procs, 3, NULL);
     assert_string_equal(config, want);
     free(want);
     assert_string_equal(label_value(&launch, "dev.cnbdebug.debug.port.web.dlv"), "56268");
@@ -199,6 +258,8 @@ int main(void)
         cmocka_unit_test(test_go_process_shape),
         cmocka_unit_test(test_vsdbg_process_has_no_port),
         cmocka_unit_test(test_unmanaged_process_and_optional_fields),
+        cmocka_unit_test(test_source_root_for_every_runtime),
+        cmocka_unit_test(test_bad_ports_and_bad_text),
         cmocka_unit_test(test_several_processes_and_escaping),
         cmocka_unit_test(test_labels_add),
     };

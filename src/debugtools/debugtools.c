@@ -13,6 +13,7 @@
 
 #include "common/fileio.h"
 #include "common/log.h"
+#include "common/xalloc.h"
 #include "toml/toml.h"
 
 /* Bumped when the layout of the layer changes, so old layers are rebuilt. */
@@ -56,13 +57,8 @@ int debugtools_add_link(struct debugtools_layer *l, const char *name, const char
     }
     if (l->links_len >= DEBUGTOOLS_MAX)
         return error_set(err, "too many links");
-    l->links[l->links_len].name = strdup(name);
-    l->links[l->links_len].target = strdup(target);
-    if (!l->links[l->links_len].name || !l->links[l->links_len].target) {
-        free(l->links[l->links_len].name);
-        free(l->links[l->links_len].target);
-        return error_set(err, "out of memory");
-    }
+    l->links[l->links_len].name = xstrdup(name);
+    l->links[l->links_len].target = xstrdup(target);
     l->links_len++;
     return 0;
 }
@@ -73,15 +69,10 @@ int debugtools_add_jdwp(struct debugtools_layer *l, const char *process_type, co
     if (l->jdwp_len >= DEBUGTOOLS_MAX)
         return error_set(err, "too many JVM processes");
     struct debugtools_jdwp *j = &l->jdwp[l->jdwp_len];
-    j->process_type = strdup(process_type);
-    j->bind = strdup(bind);
+    j->process_type = xstrdup(process_type);
+    j->bind = xstrdup(bind);
     j->port = port;
     j->suspend = suspend;
-    if (!j->process_type || !j->bind) {
-        free(j->process_type);
-        free(j->bind);
-        return error_set(err, "out of memory");
-    }
     l->jdwp_len++;
     return 0;
 }
@@ -131,50 +122,65 @@ done:
     return rc;
 }
 
+/* The toml builders still report allocation failure (NULL, -1); this
+ * tree's policy is to abort on it (common/xalloc.h). */
+static struct toml_value *must(struct toml_value *v)
+{
+    if (v == NULL)
+        xalloc_die();
+    return v;
+}
+
+static void set(struct toml_value *table, const char *key, struct toml_value *value)
+{
+    if (toml_table_set(table, key, must(value)) != 0)
+        xalloc_die();
+}
+
+static void push(struct toml_value *array, struct toml_value *value)
+{
+    if (toml_array_push(array, must(value)) != 0)
+        xalloc_die();
+}
+
 struct toml_value *debugtools_metadata(const struct debugtools_layer *l, struct bp_error *err)
 {
     const struct deps_dependency *deps[DEBUGTOOLS_MAX];
     for (size_t i = 0; i < l->tools_len; i++)
         deps[i] = l->tools[i].dep;
-    struct toml_value *meta = deps_layer_metadata(deps, l->tools_len);
     char launcher_sha[65];
-    if (meta == NULL) {
-        error_set(err, "layer metadata: out of memory");
-        return NULL;
-    }
     if (file_sha256(l->launcher_path, launcher_sha, err) != 0)
-        goto fail;
-    struct toml_value *wrappers = toml_new_array(), *links = toml_new_table(), *jdwp = toml_new_array();
-    /* Every set runs: each one takes its value, even when it fails. */
-    int failed = 0;
-    failed += toml_table_set(meta, "layout", toml_new_integer(DEBUGTOOLS_LAYOUT_VERSION)) != 0;
-    failed += toml_table_set(meta, "launcher-sha256", toml_new_string(launcher_sha)) != 0;
-    failed += toml_table_set(meta, "wrappers", wrappers) != 0;
-    failed += toml_table_set(meta, "links", links) != 0;
-    failed += toml_table_set(meta, "jdwp", jdwp) != 0;
-    if (failed > 0)
-        goto oom;
+        return NULL;
+    struct toml_value *meta = must(deps_layer_metadata(deps, l->tools_len));
+    struct toml_value *wrappers = must(toml_new_array()), *links = must(toml_new_table()),
+                      *jdwp = must(toml_new_array());
+    set(meta, "layout", toml_new_integer(DEBUGTOOLS_LAYOUT_VERSION));
+    set(meta, "launcher-sha256", toml_new_string(launcher_sha));
+    set(meta, "wrappers", wrappers);
+    set(meta, "links", links);
+    set(meta, "jdwp", jdwp);
     for (size_t i = 0; i < l->wrappers_len; i++)
-        if (toml_array_push(wrappers, toml_new_string(l->wrappers[i])) != 0)
-            goto oom;
+        push(wrappers, toml_new_string(l->wrappers[i]));
     for (size_t i = 0; i < l->links_len; i++)
-        if (toml_table_set(links, l->links[i].name, toml_new_string(l->links[i].target)) != 0)
-            goto oom;
+        set(links, l->links[i].name, toml_new_string(l->links[i].target));
     for (size_t i = 0; i < l->jdwp_len; i++) {
-        struct toml_value *t = toml_new_table();
-        if (toml_array_push(jdwp, t) != 0 ||
-            toml_table_set(t, "type", toml_new_string(l->jdwp[i].process_type)) != 0 ||
-            toml_table_set(t, "bind", toml_new_string(l->jdwp[i].bind)) != 0 ||
-            toml_table_set(t, "port", toml_new_integer(l->jdwp[i].port)) != 0 ||
-            toml_table_set(t, "suspend", toml_new_bool(l->jdwp[i].suspend)) != 0)
-            goto oom;
+        struct toml_value *t = must(toml_new_table());
+        push(jdwp, t);
+        set(t, "type", toml_new_string(l->jdwp[i].process_type));
+        set(t, "bind", toml_new_string(l->jdwp[i].bind));
+        set(t, "port", toml_new_integer(l->jdwp[i].port));
+        set(t, "suspend", toml_new_bool(l->jdwp[i].suspend));
     }
     return meta;
-oom:
-    error_set(err, "layer metadata: out of memory");
-fail:
-    toml_free(meta);
-    return NULL;
+}
+
+/* path_join, aborting when out of memory (common/xalloc.h's policy). */
+static char *join(const char *a, const char *b)
+{
+    char *path = path_join(a, b);
+    if (path == NULL)
+        xalloc_die();
+    return path;
 }
 
 static int copy_file(const char *from, const char *to, mode_t mode, struct bp_error *err)
@@ -192,9 +198,7 @@ static int copy_file(const char *from, const char *to, mode_t mode, struct bp_er
 
 static int make_symlink(const char *target, const char *dir, const char *name, struct bp_error *err)
 {
-    char *path = path_join(dir, name);
-    if (path == NULL)
-        return error_set(err, "out of memory");
+    char *path = join(dir, name);
     int rc = symlink(target, path) == 0 ? 0 : error_set(err, "linking %s -> %s: %s", path, target, strerror(errno));
     free(path);
     return rc;
@@ -202,9 +206,7 @@ static int make_symlink(const char *target, const char *dir, const char *name, s
 
 static int write_text(const char *dir, const char *name, const char *text, struct bp_error *err)
 {
-    char *path = path_join(dir, name);
-    if (path == NULL)
-        return error_set(err, "out of memory");
+    char *path = join(dir, name);
     int rc = file_write_atomic(path, text, strlen(text), 0644, err);
     free(path);
     return rc;

@@ -37,12 +37,39 @@ static int diagnose(const struct runtime_process *rp, const struct elf_go_info *
     return 0;
 }
 
+/* The build info of the program a `dlv exec BIN` already runs, for the
+ * label's "source"; nothing when it cannot be read. */
+static void read_source(const struct runtime_process *rp, const struct runtime_context *ctx,
+                        struct runtime_plan *plan)
+{
+    if (rp->argv.len < 2 || strcmp(rp->argv.items[1], "exec") != 0)
+        return;
+    struct debugger_dlv_argv d;
+    debugger_dlv_scan((int)rp->argv.len, rp->argv.items, 2, &d);
+    if (d.program < 0)
+        return;
+    const char *dir = rp->workdir ? rp->workdir : ctx->app_dir;
+    char *path = runtime_resolve_command(rp->argv.items[d.program], dir, ctx->path_env);
+    struct elf_go_info info;
+    struct bp_error ignored = {{0}};
+    if (path != NULL && elf_read_go_info(path, &info, &ignored) == 0 && info.is_go) {
+        if (info.main_module[0] != '\0')
+            plan->go_module = xstrdup(info.main_module);
+        plan->go_trimpath = info.trimpath;
+        plan->runtime_version = xstrdup(info.go_version);
+    }
+    free(path);
+}
+
 int runtime_go_plan(const struct runtime_process *rp, const struct runtime_context *ctx,
                     struct runtime_plan *plan, struct bp_error *err)
 {
     /* `dlv ... --listen=HOST:PORT`: already debug-enabled, as Skaffold reads it. */
-    if (strcmp(runtime_basename(rp->argv.items[0]), "dlv") == 0)
-        return runtime_plan_already(plan, rp, DEBUGGER_DLV);
+    if (strcmp(runtime_basename(rp->argv.items[0]), "dlv") == 0) {
+        runtime_plan_already(plan, rp, DEBUGGER_DLV);
+        read_source(rp, ctx, plan);
+        return 1;
+    }
     if (rp->executable == NULL)
         return 0;
     struct elf_go_info info;
@@ -54,6 +81,9 @@ int runtime_go_plan(const struct runtime_process *rp, const struct runtime_conte
     if (!info.is_go)
         return 0;
     plan->runtime_version = xstrdup(info.go_version);
+    if (info.main_module[0] != '\0')
+        plan->go_module = xstrdup(info.main_module);
+    plan->go_trimpath = info.trimpath;
     if (diagnose(rp, &info, ctx, plan, err) != 0)
         return -1;
 

@@ -78,6 +78,10 @@ struct runtime_plan {
     char *warnings[RUNTIME_MAX_NOTES];
     size_t warnings_len;
     char *tool_path;             /* the real debugger in the image, for labels */
+    /* Go: the main module and -trimpath from the binary's build info, for
+     * the label's "source" (IDE path mappings); NULL when unknown */
+    char *go_module;
+    bool go_trimpath;
 };
 
 const char *runtime_name(enum runtime_id id);       /* "go", "python", ... */

@@ -173,6 +173,7 @@ void runtime_plan_free(struct runtime_plan *plan)
     free(plan->workdir);
     free(plan->runtime_version);
     free(plan->tool_path);
+    free(plan->go_module);
     for (size_t i = 0; i < plan->links_len; i++) {
         free(plan->links[i].name);
         free(plan->links[i].target);
