@@ -123,83 +123,43 @@ func TestDebugGo(t *testing.T) {
 		t.Logf("Detach(false): dlv exited 0; the app (pid %d) alive afterwards: %v", appPid, pidAlive(appPid))
 	})
 
-	tm.step(t, "BPL_DEBUG_ENABLED=false", func(t *testing.T) {
-		lockPort(t, dlvDefaultPort)
-		l := b.launch(t, "go-http", map[string]string{"BPL_DEBUG_ENABLED": "false"})
-		l.waitHTTP(t, want)
-		if exe, err := harness.Exe(l.Pid()); err != nil || !sameFile(exe, appBin) {
-			t.Errorf("the launched process runs %s (%v), want the app itself %s\n%s", exe, err, appBin, l.Tree())
-		}
-		if tree := harness.Descendants(l.Pid()); len(tree) != 1 {
-			t.Errorf("the app has child processes:\n%s", l.Tree())
-		}
-		l.onlyAppPort(t)
-		dialFails(t, dlvDefaultPort)
-		if lines := l.debugLaunchLines(); len(lines) != 0 {
-			t.Errorf("the wrapper printed %q with the debugger off", lines)
-		}
-	})
-
-	tm.step(t, "BPL_DEBUG_PORT and BPL_DEBUG_BIND=127.0.0.1", func(t *testing.T) {
-		l, port := b.launchOnLoopback(t, "go-http", "dlv", dlvDefaultPort)
-		l.waitHTTP(t, want)
-		d := dialDlv(t, fmt.Sprintf("127.0.0.1:%d", port))
-		if _, err := d.Halt(); err != nil {
-			t.Fatalf("halt: %v", err)
-		}
-		appPid := d.ProcessPid()
-		if exe, _ := harness.Exe(appPid); !sameFile(exe, appBin) {
-			t.Errorf("dlv on port %d debugs pid %d (%s), want the app %s", port, appPid, exe, appBin)
-		}
-		if err := d.Disconnect(true); err != nil {
-			t.Errorf("disconnect: %v", err)
-		}
-		if lines := l.debugLaunchLines(); len(lines) != 1 || !strings.Contains(lines[0], fmt.Sprintf("127.0.0.1:%d", port)) {
-			t.Errorf("the wrapper's notice = %q, want one line naming 127.0.0.1:%d", lines, port)
-		}
-	})
-
-	tm.step(t, "BPL_DEBUG_SUSPEND=true", func(t *testing.T) {
-		port := harness.FreePort(t)
-		l := b.launch(t, "go-http", map[string]string{"BPL_DEBUG_PORT": strconv.Itoa(port), "BPL_DEBUG_SUSPEND": "true"})
-		ln := l.waitListener(t, port)
-		l.notAnswering(t, 2*time.Second)
-		appPid := childRunning(t, l, appBin)
-		if tracer := tracerPid(t, appPid); tgidOf(t, tracer) != ln.PID {
-			t.Errorf("the waiting app (pid %d) is traced by %d, want a thread of dlv (%d)", appPid, tracer, ln.PID)
-		}
-		d := dialDlv(t, fmt.Sprintf("127.0.0.1:%d", port))
-		if err := d.Disconnect(true); err != nil {
-			t.Fatalf("disconnect(continue): %v", err)
-		}
-		l.waitHTTP(t, want)
-	})
-
-	for _, bad := range []struct{ name, value, says string }{
-		{"BPL_DEBUG_PORT", "http", `BPL_DEBUG_PORT="http" is not a port`},
-		{"BPL_DEBUG_PORT", "70000", `BPL_DEBUG_PORT="70000" is not a port`},
-		{"BPL_DEBUG_BIND", "not-an-address", `BPL_DEBUG_BIND="not-an-address"`},
-	} {
-		tm.step(t, fmt.Sprintf("invalid %s=%s", bad.name, bad.value), func(t *testing.T) {
-			lockPort(t, dlvDefaultPort)
-			l := b.launch(t, "go-http", map[string]string{bad.name: bad.value})
-			l.waitHTTP(t, want)
-			lines := grepLines(l.Stderr(), regexp.MustCompile(`.`))
-			var ours []string
-			for _, line := range lines {
-				if !strings.Contains(line, "go-http listening") {
-					ours = append(ours, line)
-				}
+	testLaunchSettings(t, &tm, launchSettings{
+		app: b, debugger: "dlv", defaultPort: dlvDefaultPort, process: "go-http", want: want,
+		appLine: func(line string) bool { return strings.Contains(line, "go-http listening") },
+		bare: func(t testing.TB, l *launched) {
+			if exe, err := harness.Exe(l.Pid()); err != nil || !sameFile(exe, appBin) {
+				t.Errorf("the launched process runs %s (%v), want the app itself %s\n%s", exe, err, appBin, l.Tree())
 			}
-			if len(ours) != 1 || !strings.Contains(ours[0], bad.says) || !strings.Contains(ours[0], "without the debugger") {
-				t.Errorf("stderr (besides the app's own line) = %q, want one line saying %q ... without the debugger", ours, bad.says)
-			}
-			if exe, _ := harness.Exe(l.Pid()); !sameFile(exe, appBin) {
-				t.Errorf("the launched process runs %s, want the app itself\n%s", exe, l.Tree())
+			if tree := harness.Descendants(l.Pid()); len(tree) != 1 {
+				t.Errorf("the app has child processes:\n%s", l.Tree())
 			}
 			l.onlyAppPort(t)
-		})
-	}
+		},
+		attach: func(t testing.TB, l *launched, port int) {
+			d := dialDlv(t, fmt.Sprintf("127.0.0.1:%d", port))
+			if _, err := d.Halt(); err != nil {
+				t.Fatalf("halt: %v", err)
+			}
+			appPid := d.ProcessPid()
+			if exe, _ := harness.Exe(appPid); !sameFile(exe, appBin) {
+				t.Errorf("dlv on port %d debugs pid %d (%s), want the app %s", port, appPid, exe, appBin)
+			}
+			if err := d.Disconnect(true); err != nil {
+				t.Errorf("disconnect: %v", err)
+			}
+		},
+		release: func(t testing.TB, l *launched, port int) {
+			ln := l.waitListener(t, port)
+			appPid := childRunning(t, l, appBin)
+			if tracer := tracerPid(t, appPid); tgidOf(t, tracer) != ln.PID {
+				t.Errorf("the waiting app (pid %d) is traced by %d, want a thread of dlv (%d)", appPid, tracer, ln.PID)
+			}
+			d := dialDlv(t, fmt.Sprintf("127.0.0.1:%d", port))
+			if err := d.Disconnect(true); err != nil {
+				t.Fatalf("disconnect(continue): %v", err)
+			}
+		},
+	})
 
 	tm.step(t, "SIGTERM", func(t *testing.T) {
 		// Debugger off: the app is the launched process (a container's

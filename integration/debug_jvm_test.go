@@ -9,7 +9,6 @@ package integration
 import (
 	"fmt"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -71,47 +70,18 @@ func TestDebugJVM(t *testing.T) {
 		l.waitHTTP(t, want)
 	})
 
-	tm.step(t, "BPL_DEBUG_ENABLED=false", func(t *testing.T) {
-		lockPort(t, jdwpDefaultPort)
-		l := b.launch(t, "web", map[string]string{"BPL_DEBUG_ENABLED": "false"})
-		l.waitHTTP(t, want)
-		checkBareJVM(t, l, java)
-		dialFails(t, jdwpDefaultPort)
+	testLaunchSettings(t, &tm, launchSettings{
+		app: b, debugger: "JDWP", defaultPort: jdwpDefaultPort, process: "web", want: want,
+		bare: func(t testing.TB, l *launched) { checkBareJVM(t, l, java) },
+		attach: func(t testing.TB, l *launched, port int) {
+			t.Log(jdbHitBreakpoint(t, fmt.Sprintf("127.0.0.1:%d", port), class, line, l.url, want))
+		},
+		release: func(t testing.TB, l *launched, port int) {
+			s := startJdb(t, fmt.Sprintf("127.0.0.1:%d", port))
+			s.expect(`> `, 30*time.Second)
+			s.send("cont")
+		},
 	})
-
-	tm.step(t, "BPL_DEBUG_PORT and BPL_DEBUG_BIND=127.0.0.1", func(t *testing.T) {
-		l, port := b.launchOnLoopback(t, "web", "JDWP", jdwpDefaultPort)
-		l.waitHTTP(t, want)
-		t.Log(jdbHitBreakpoint(t, fmt.Sprintf("127.0.0.1:%d", port), class, line, l.url, want))
-	})
-
-	tm.step(t, "BPL_DEBUG_SUSPEND=true", func(t *testing.T) {
-		port := harness.FreePort(t)
-		l := b.launch(t, "web", map[string]string{"BPL_DEBUG_PORT": strconv.Itoa(port), "BPL_DEBUG_SUSPEND": "true"})
-		l.waitListener(t, port)
-		l.notAnswering(t, 2*time.Second)
-		s := startJdb(t, fmt.Sprintf("127.0.0.1:%d", port))
-		s.expect(`> `, 30*time.Second)
-		s.send("cont")
-		l.waitHTTP(t, want)
-	})
-
-	for _, bad := range []struct{ name, value, says string }{
-		{"BPL_DEBUG_PORT", "http", `BPL_DEBUG_PORT="http" is not a port`},
-		{"BPL_DEBUG_PORT", "70000", `BPL_DEBUG_PORT="70000" is not a port`},
-		{"BPL_DEBUG_BIND", "not-an-address", `BPL_DEBUG_BIND="not-an-address"`},
-	} {
-		tm.step(t, fmt.Sprintf("invalid %s=%s", bad.name, bad.value), func(t *testing.T) {
-			lockPort(t, jdwpDefaultPort)
-			l := b.launch(t, "web", map[string]string{bad.name: bad.value})
-			l.waitHTTP(t, want)
-			lines := grepLines(l.Stderr(), regexp.MustCompile(`.`))
-			if len(lines) != 1 || !strings.Contains(lines[0], bad.says) || !strings.Contains(lines[0], "without the debugger") {
-				t.Errorf("stderr = %q, want one line saying %q ... without the debugger", lines, bad.says)
-			}
-			checkBareJVM(t, l, java)
-		})
-	}
 
 	tm.step(t, "SIGTERM reaches the app", func(t *testing.T) {
 		port := harness.FreePort(t)

@@ -9,7 +9,6 @@ package integration
 import (
 	"fmt"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -78,52 +77,21 @@ func TestDebugNode(t *testing.T) {
 		l.waitHTTP(t, want)
 	})
 
-	tm.step(t, "BPL_DEBUG_ENABLED=false", func(t *testing.T) {
-		lockPort(t, inspectorDefaultPort)
-		l := b.launch(t, "web", map[string]string{"BPL_DEBUG_ENABLED": "false"})
-		l.waitHTTP(t, want)
-		checkBareNode(t, l, node, "server.js")
-		dialFails(t, inspectorDefaultPort)
-	})
-
-	tm.step(t, "BPL_DEBUG_PORT and BPL_DEBUG_BIND=127.0.0.1", func(t *testing.T) {
-		l, port := b.launchOnLoopback(t, "web", "the inspector", inspectorDefaultPort)
-		l.waitHTTP(t, want)
-		t.Log(cdpHitBreakpoint(t, fmt.Sprintf("127.0.0.1:%d", port), script, line, l.url, want, false))
-	})
-
-	tm.step(t, "BPL_DEBUG_SUSPEND=true", func(t *testing.T) {
-		port := harness.FreePort(t)
-		l := b.launch(t, "web", map[string]string{"BPL_DEBUG_PORT": strconv.Itoa(port), "BPL_DEBUG_SUSPEND": "true"})
-		l.waitListener(t, port)
-		argv, _ := harness.Cmdline(l.Pid())
-		if len(argv) < 2 || argv[1] != fmt.Sprintf("--inspect-brk=0.0.0.0:%d", port) {
-			t.Errorf("node argv = %q, want --inspect-brk=0.0.0.0:%d", argv, port)
-		}
-		l.notAnswering(t, 2*time.Second)
-		// The breakpoint is set while node waits, then it runs to it.
-		t.Log(cdpHitBreakpoint(t, fmt.Sprintf("127.0.0.1:%d", port), script, line, l.url, want, true))
-	})
-
-	for _, bad := range []struct{ name, value, says string }{
-		{"BPL_DEBUG_PORT", "http", `BPL_DEBUG_PORT="http" is not a port`},
-		{"BPL_DEBUG_PORT", "70000", `BPL_DEBUG_PORT="70000" is not a port`},
-		{"BPL_DEBUG_BIND", "not-an-address", `BPL_DEBUG_BIND="not-an-address"`},
-	} {
-		tm.step(t, fmt.Sprintf("invalid %s=%s", bad.name, bad.value), func(t *testing.T) {
-			lockPort(t, inspectorDefaultPort)
-			l := b.launch(t, "web", map[string]string{bad.name: bad.value})
-			l.waitHTTP(t, want)
-			var lines []string
-			for _, line := range grepLines(l.Stderr(), regexp.MustCompile(`.`)) {
-				lines = append(lines, line)
+	testLaunchSettings(t, &tm, launchSettings{
+		app: b, debugger: "the inspector", defaultPort: inspectorDefaultPort, process: "web", want: want,
+		bare: func(t testing.TB, l *launched) { checkBareNode(t, l, node, "server.js") },
+		attach: func(t testing.TB, l *launched, port int) {
+			t.Log(cdpHitBreakpoint(t, fmt.Sprintf("127.0.0.1:%d", port), script, line, l.url, want, false))
+		},
+		release: func(t testing.TB, l *launched, port int) {
+			argv, _ := harness.Cmdline(l.Pid())
+			if len(argv) < 2 || argv[1] != fmt.Sprintf("--inspect-brk=0.0.0.0:%d", port) {
+				t.Errorf("node argv = %q, want --inspect-brk=0.0.0.0:%d", argv, port)
 			}
-			if len(lines) != 1 || !strings.Contains(lines[0], bad.says) || !strings.Contains(lines[0], "without the debugger") {
-				t.Errorf("stderr = %q, want one line saying %q ... without the debugger", lines, bad.says)
-			}
-			checkBareNode(t, l, node, "server.js")
-		})
-	}
+			// The breakpoint is set while node waits, then it runs to it.
+			t.Log(cdpHitBreakpoint(t, fmt.Sprintf("127.0.0.1:%d", port), script, line, l.url, want, true))
+		},
+	})
 
 	tm.step(t, "SIGTERM reaches the app", func(t *testing.T) {
 		port := harness.FreePort(t)

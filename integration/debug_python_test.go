@@ -9,7 +9,6 @@ package integration
 import (
 	"fmt"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -74,54 +73,24 @@ func TestDebugPython(t *testing.T) {
 		l.waitHTTP(t, wantScript)
 	})
 
-	tm.step(t, "python -m module: BPL_DEBUG_PORT and BPL_DEBUG_BIND=127.0.0.1", func(t *testing.T) {
-		l, port := b.launchOnLoopback(t, "module", "debugpy", debugpyDefaultPort)
-		l.waitHTTP(t, wantModule)
-		t.Log(dapHitBreakpoint(t, fmt.Sprintf("127.0.0.1:%d", port), module, harness.LineOf(t, module, "BREAKPOINT webapp"), l.url, wantModule))
+	testLaunchSettings(t, &tm, launchSettings{
+		app: b, debugger: "debugpy", defaultPort: debugpyDefaultPort, process: "web", want: wantScript,
+		// `python -m module` on loopback, the script everywhere else
+		loopbackProcess: "module", loopbackWant: wantModule,
+		appLine: func(line string) bool {
+			return strings.Contains(line, "listening on") && !strings.HasPrefix(line, "debug-launch: ") ||
+				strings.Contains(line, "GET /probe")
+		},
+		bare: func(t testing.TB, l *launched) { checkBarePython(t, l, python, []string{"server.py"}) },
+		attach: func(t testing.TB, l *launched, port int) {
+			t.Log(dapHitBreakpoint(t, fmt.Sprintf("127.0.0.1:%d", port), module, harness.LineOf(t, module, "BREAKPOINT webapp"), l.url, wantModule))
+		},
+		release: func(t testing.TB, l *launched, port int) {
+			s := dapAttach(t, fmt.Sprintf("127.0.0.1:%d", port), "", 0)
+			l.waitHTTP(t, wantScript)
+			s.disconnect()
+		},
 	})
-
-	tm.step(t, "BPL_DEBUG_ENABLED=false", func(t *testing.T) {
-		lockPort(t, debugpyDefaultPort)
-		l := b.launch(t, "web", map[string]string{"BPL_DEBUG_ENABLED": "false"})
-		l.waitHTTP(t, wantScript)
-		checkBarePython(t, l, python, []string{"server.py"})
-		dialFails(t, debugpyDefaultPort)
-		if lines := l.debugLaunchLines(); len(lines) != 0 {
-			t.Errorf("the wrapper printed %q with the debugger off", lines)
-		}
-	})
-
-	tm.step(t, "BPL_DEBUG_SUSPEND=true", func(t *testing.T) {
-		port := harness.FreePort(t)
-		l := b.launch(t, "web", map[string]string{"BPL_DEBUG_PORT": strconv.Itoa(port), "BPL_DEBUG_SUSPEND": "true"})
-		l.waitListener(t, port)
-		l.notAnswering(t, 2*time.Second)
-		s := dapAttach(t, fmt.Sprintf("127.0.0.1:%d", port), "", 0)
-		l.waitHTTP(t, wantScript)
-		s.disconnect()
-		l.waitHTTP(t, wantScript)
-	})
-
-	for _, bad := range []struct{ name, value, says string }{
-		{"BPL_DEBUG_PORT", "http", `BPL_DEBUG_PORT="http" is not a port`},
-		{"BPL_DEBUG_PORT", "70000", `BPL_DEBUG_PORT="70000" is not a port`},
-		{"BPL_DEBUG_BIND", "not-an-address", `BPL_DEBUG_BIND="not-an-address"`},
-	} {
-		tm.step(t, fmt.Sprintf("invalid %s=%s", bad.name, bad.value), func(t *testing.T) {
-			l := b.launch(t, "module", map[string]string{bad.name: bad.value})
-			l.waitHTTP(t, wantModule)
-			var lines []string
-			for _, line := range grepLines(l.Stderr(), regexp.MustCompile(`.`)) {
-				if !strings.Contains(line, "listening on") && !strings.Contains(line, "GET /probe") {
-					lines = append(lines, line)
-				}
-			}
-			if len(lines) != 1 || !strings.Contains(lines[0], bad.says) || !strings.Contains(lines[0], "without the debugger") {
-				t.Errorf("stderr (besides the app's own lines) = %q, want one line saying %q ... without the debugger", lines, bad.says)
-			}
-			checkBarePython(t, l, python, []string{"-m", "webapp"})
-		})
-	}
 
 	tm.step(t, "SIGTERM reaches the app", func(t *testing.T) {
 		port := harness.FreePort(t)
