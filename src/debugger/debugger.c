@@ -1,8 +1,8 @@
 /* The debugger table: names, label protocols and default ports, and the
  * dispatch of format and read to each debugger's file. */
 #include <stdio.h>
+#include <string.h>
 
-#include "common/xalloc.h"
 #include "debugger/internal.h"
 
 static const struct {
@@ -42,20 +42,18 @@ int debugger_read(enum debugger_id id, int argc, char *const argv[], struct debu
     return debuggers[id].read != NULL ? debuggers[id].read(id, argc, argv, out) : 0;
 }
 
-void debugger_push(struct command_argv *out, const char *word)
+void debugger_address_describe(char *out, size_t out_len, const struct debugger_address *addr,
+                               enum debugger_id id)
 {
-    /* command_argv_push still reports allocation failure; this tree's
-     * policy is to abort on it (common/xalloc.h). */
-    if (command_argv_push(out, word, NULL) != 0)
-        xalloc_die();
-}
-
-int debugger_port_of(enum debugger_id id, const char *value)
-{
-    struct debugger_address addr;
-    if (debugger_address_parse(value, &addr) != 0)
-        return 0;
-    if (!addr.has_port)
-        return debuggers[id].d.default_port;
-    return addr.port;
+    const struct debugger *d = debugger_get(id);
+    struct debugger_address full = *addr;
+    if (!full.has_host)
+        snprintf(full.host, sizeof full.host, "%s", d->default_host);
+    else if (full.host[0] == '\0')
+        snprintf(full.host, sizeof full.host, "%s", "0.0.0.0");
+    full.has_host = true;
+    if (!full.has_port)
+        full.port = d->default_port;
+    full.has_port = true;
+    debugger_address_format(out, out_len, &full);
 }

@@ -106,10 +106,11 @@ void debugger_dlv_format(enum debugger_id id, const struct debugger_listen *l, s
 
 int debugger_dlv_read(enum debugger_id id, int argc, char *const argv[], struct debugger_view *out)
 {
+    (void)id;
     struct debugger_dlv_argv d;
     debugger_dlv_scan(argc, argv, 1, &d);
     if (d.listen >= 0)
-        out->port = debugger_port_of(id, d.listen_value);
+        out->port = debugger_port_of(out->port, d.listen_value);
     out->waits = !d.continues;
     return 1;
 }

@@ -1,5 +1,7 @@
 /* The per-debugger functions behind the table in debugger.c; not for other
- * modules. A new debugger is one file with these two and one table entry. */
+ * modules. A new debugger is one file with these two and one table entry.
+ * The per-debugger files call only values.c, so no file circle forms; read
+ * gets out->port preset to the debugger's default. */
 #ifndef BP_DEBUGGER_INTERNAL_H
 #define BP_DEBUGGER_INTERNAL_H
 
@@ -17,8 +19,8 @@ int debugger_node_read(enum debugger_id id, int argc, char *const argv[], struct
 void debugger_jdwp_format(enum debugger_id id, const struct debugger_listen *l, struct command_argv *out);
 int debugger_jdwp_read(enum debugger_id id, int argc, char *const argv[], struct debugger_view *out);
 
-/* The port an address value sets: the debugger's default when it names
- * none, 0 when the value is not a valid address. */
-int debugger_port_of(enum debugger_id id, const char *value);
+/* The port an address value sets: default_port when it names none, 0 when
+ * the value is not a valid address. */
+int debugger_port_of(int default_port, const char *value);
 
 #endif

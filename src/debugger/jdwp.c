@@ -57,6 +57,7 @@ void debugger_jdwp_format(enum debugger_id id, const struct debugger_listen *l, 
 
 int debugger_jdwp_read(enum debugger_id id, int argc, char *const argv[], struct debugger_view *out)
 {
+    (void)id;
     struct debugger_jdwp_options o;
     for (int i = 1; i < argc; i++) {
         if (debugger_jdwp_parse(argv[i], &o) == 0)
@@ -68,7 +69,7 @@ int debugger_jdwp_read(enum debugger_id id, int argc, char *const argv[], struct
             memcpy(address, o.address, o.address_len);
             address[o.address_len] = '\0';
             /* JDWP writes "all interfaces" as "*:PORT" */
-            out->port = debugger_port_of(id, address);
+            out->port = debugger_port_of(out->port, address);
         }
         out->waits = o.suspend;
         return 1;

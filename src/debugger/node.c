@@ -77,6 +77,7 @@ void debugger_node_format(enum debugger_id id, const struct debugger_listen *l, 
  * marker anywhere before "--" (their own options come in any order). */
 int debugger_node_read(enum debugger_id id, int argc, char *const argv[], struct debugger_view *out)
 {
+    (void)id;
     const char *base = strrchr(argv[0], '/');
     base = base ? base + 1 : argv[0];
     bool node = strcmp(base, "node") == 0 || strcmp(base, "nodejs") == 0 || strcmp(base, "nodemon") == 0;
@@ -97,6 +98,6 @@ int debugger_node_read(enum debugger_id id, int argc, char *const argv[], struct
     debugger_node_is_inspect(argv[at], &brk, &value);
     out->waits = brk;
     if (value != NULL)
-        out->port = debugger_port_of(id, value);
+        out->port = debugger_port_of(out->port, value);
     return 1;
 }

@@ -143,10 +143,9 @@ int debugger_python_read(enum debugger_id id, int argc, char *const argv[], stru
     struct debugger_python_argv d;
     if (debugger_python_scan(argc, argv, &d) == 0)
         return 0;
-    enum debugger_id found = d.ptvsd ? DEBUGGER_PTVSD : DEBUGGER_DEBUGPY;
-    out->port = debugger_get(found)->default_port;
+    /* out->port: the default, which debugpy and ptvsd share */
     if (d.listen >= 0 && d.listen < argc)
-        out->port = debugger_port_of(found, argv[d.listen]);
+        out->port = debugger_port_of(out->port, argv[d.listen]);
     if (d.port >= 0 && d.port < argc && debugger_parse_port(argv[d.port], &out->port) != 0)
         out->port = 0;
     out->waits = d.wait >= 0;

@@ -1,12 +1,14 @@
 /* The one parser of bool, port and bind values (BP_DEBUG_* at build,
- * BPL_DEBUG_* at launch) and of HOST:PORT addresses as debuggers write them. */
+ * BPL_DEBUG_* at launch), HOST:PORT addresses as debuggers write them, and
+ * the argv helpers the per-debugger files share (they call nothing else). */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
-#include "debugger/debugger.h"
+#include "common/xalloc.h"
+#include "debugger/internal.h"
 
 int debugger_parse_bool(const char *value, bool *out)
 {
@@ -163,18 +165,18 @@ void debugger_address_join(char *out, size_t out_len, const char *host, int port
     debugger_address_format(out, out_len, &addr);
 }
 
-void debugger_address_describe(char *out, size_t out_len, const struct debugger_address *addr,
-                               enum debugger_id id)
+void debugger_push(struct command_argv *out, const char *word)
 {
-    const struct debugger *d = debugger_get(id);
-    struct debugger_address full = *addr;
-    if (!full.has_host)
-        snprintf(full.host, sizeof full.host, "%s", d->default_host);
-    else if (full.host[0] == '\0')
-        snprintf(full.host, sizeof full.host, "%s", "0.0.0.0");
-    full.has_host = true;
-    if (!full.has_port)
-        full.port = d->default_port;
-    full.has_port = true;
-    debugger_address_format(out, out_len, &full);
+    /* command_argv_push still reports allocation failure; this tree's
+     * policy is to abort on it (common/xalloc.h). */
+    if (command_argv_push(out, word, NULL) != 0)
+        xalloc_die();
+}
+
+int debugger_port_of(int default_port, const char *value)
+{
+    struct debugger_address addr;
+    if (debugger_address_parse(value, &addr) != 0)
+        return 0;
+    return addr.has_port ? addr.port : default_port;
 }

@@ -90,7 +90,6 @@ int runtime_go_plan(const struct runtime_process *rp, const struct runtime_conte
     plan->needs = NEED_DLV;
     plan->debugger = DEBUGGER_DLV;
     plan->protocol = debugger_get(DEBUGGER_DLV)->protocol;
-    plan->port = runtime_port(ctx, RUNTIME_GO);
     plan->wait = ctx->suspend;
     plan->tool_path = runtime_layer_path(ctx, "dlv/dlv");
     if (runtime_plan_link(plan, "dlv", plan->tool_path, err) != 0)

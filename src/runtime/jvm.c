@@ -18,7 +18,6 @@ int runtime_jvm_plan(const struct runtime_process *rp, const struct runtime_cont
         return 1;
     plan->debugger = DEBUGGER_JDWP;
     plan->protocol = debugger_get(DEBUGGER_JDWP)->protocol;
-    plan->port = runtime_port(ctx, RUNTIME_JVM);
     plan->needs = NEED_JDWP;
     plan->wait = ctx->suspend;
     plan->rewritten = false;

@@ -32,7 +32,6 @@ int runtime_node_plan(const struct runtime_process *rp, const struct runtime_con
     plan->needs = npm ? NEED_NPM : NEED_NODE;
     plan->debugger = DEBUGGER_NODE;
     plan->protocol = debugger_get(DEBUGGER_NODE)->protocol;
-    plan->port = runtime_port(ctx, RUNTIME_NODE);
     plan->wait = ctx->suspend;
 
     const char *wrapper_name = npm ? "npm" : strcmp(name, "nodemon") == 0 ? "nodemon" : "node";

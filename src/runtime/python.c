@@ -128,7 +128,6 @@ int runtime_python_plan(const struct runtime_process *rp, const struct runtime_c
     plan->needs = ptvsd ? NEED_PTVSD : NEED_DEBUGPY;
     plan->debugger = ptvsd ? DEBUGGER_PTVSD : DEBUGGER_DEBUGPY;
     plan->protocol = debugger_get(plan->debugger)->protocol;
-    plan->port = runtime_port(ctx, RUNTIME_PYTHON);
     plan->wait = ctx->suspend;
     plan->tool_path = runtime_layer_path(ctx, ptvsd ? "ptvsd" : "debugpy");
     wrapper = runtime_layer_path(ctx, "wrap/python");

@@ -51,7 +51,13 @@ int runtime_plan_process(const struct runtime_process *rp, const struct runtime_
         return 0;
     }
     for (int id = 0; id < RUNTIME_COUNT; id++) {
+        /* What every planner starts from, so runtime files need nothing
+         * from this file (no file circle): the port chosen for this
+         * runtime and its debugger. A planner changes them as it finds. */
         plan->runtime = (enum runtime_id)id;
+        plan->port = runtime_port(ctx, (enum runtime_id)id);
+        plan->debugger = runtimes[id].debugger;
+        plan->protocol = debugger_get(runtimes[id].debugger)->protocol;
         int rc = runtimes[id].plan(rp, ctx, plan, err);
         if (rc == 0 && plan->warnings_len > 0) {
             /* A runtime that recognised the process but cannot debug it says why. */

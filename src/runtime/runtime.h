@@ -132,7 +132,8 @@ char *runtime_resolve_command(const char *name, const char *dir, const char *pat
  * after /usr/bin/env), or NULL. */
 char *runtime_read_shebang(const char *path);
 
-/* Per-runtime planners (runtime_<name>.c): 1 recognised, 0 not, -1 error. */
+/* Per-runtime planners (<name>.c): 1 recognised, 0 not, -1 error. They
+ * get plan->port, ->debugger and ->protocol set for their runtime. */
 int runtime_go_plan(const struct runtime_process *rp, const struct runtime_context *ctx,
                     struct runtime_plan *plan, struct bp_error *err);
 int runtime_python_plan(const struct runtime_process *rp, const struct runtime_context *ctx,
