@@ -424,9 +424,61 @@ static void test_populate_installs_tools(void **state)
     debugtools_layer_free(&l);
 }
 
+/* Choosing tools from the shared test catalog (dlv windows from FACTS.md):
+ * the dlv that fits the Go, else the newest with the version check off
+ * (which the runtime plan learns from debugtools_dlv_supports); the Python
+ * debugger; and the wrappers each plan needs, nodemon included. */
+static void test_choosing_tools_for_plans(void **state)
+{
+    (void)state;
+    struct deps_catalog cat;
+    struct bp_error err = {{0}};
+    if (deps_catalog_load(BP_TEST_DATA "/deps/catalog.toml", &cat, &err) != 0)
+        fail_msg("%s", err.message);
+    struct debugtools_choice c = {.catalog = &cat, .os = "linux", .arch = "amd64", .distro = "ubuntu"};
+    assert_true(debugtools_dlv_supports("go1.26.8", &c));
+    assert_true(debugtools_dlv_supports("go1.23.4", &c));
+    assert_false(debugtools_dlv_supports("go1.30.1", &c));
+    assert_string_equal(debugtools_python_debugger("3.11.7", &c), "debugpy");
+
+    const struct {
+        const char *go;
+        const char *dlv;
+    } go[] = {{"go1.26.8", "1.27.2"}, {"go1.23.4", "1.25.2"}, {"go1.30.1", "1.27.2"}};
+    for (size_t i = 0; i < sizeof go / sizeof *go; i++) {
+        struct debugtools_layer l = {0};
+        struct runtime_plan plan = {.needs = NEED_DLV, .runtime_version = (char *)go[i].go};
+        assert_int_equal(debugtools_add_plan(&l, &c, &plan, "web", "0.0.0.0", &err), 0);
+        assert_int_equal(l.tools_len, 1);
+        assert_string_equal(l.tools[0].dep->version, go[i].dlv);
+        assert_string_equal(l.tools[0].dir, "dlv");
+        assert_int_equal(l.wrappers_len, 1);
+        assert_string_equal(l.wrappers[0], "dlv");
+        debugtools_layer_free(&l);
+    }
+
+    struct debugtools_layer l = {0};
+    struct runtime_plan nodemon = {.needs = NEED_NODE, .links_len = 1,
+                                   .links = {{"nodemon", "/layers/node/bin/nodemon"}}};
+    struct runtime_plan jvm = {.needs = NEED_JDWP, .port = 5005, .wait = true};
+    assert_int_equal(debugtools_add_plan(&l, &c, &nodemon, "web", "0.0.0.0", &err), 0);
+    assert_int_equal(debugtools_add_plan(&l, &c, &jvm, "worker", "::", &err), 0);
+    assert_int_equal(l.tools_len, 0);
+    assert_int_equal(l.wrappers_len, 1);
+    assert_string_equal(l.wrappers[0], "nodemon");
+    assert_string_equal(l.links[0].name, "nodemon");
+    assert_int_equal(l.jdwp_len, 1);
+    assert_string_equal(l.jdwp[0].process_type, "worker");
+    assert_string_equal(l.jdwp[0].bind, "::");
+    assert_true(l.jdwp[0].suspend);
+    debugtools_layer_free(&l);
+    deps_catalog_free(&cat);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_choosing_tools_for_plans),
         cmocka_unit_test_setup_teardown(test_metadata_equal_for_equal_inputs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_metadata_changes_with_each_input, setup, teardown),
         cmocka_unit_test_setup_teardown(test_metadata_names_missing_launcher, setup, teardown),
