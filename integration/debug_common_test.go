@@ -112,6 +112,13 @@ type debugLabelEntry struct {
 	Wait           bool              `json:"wait"`
 	Managed        bool              `json:"managed"`
 	RuntimeVersion string            `json:"runtimeVersion"`
+	// For IDE configs: the sources' root in the image; for Go, the build
+	// info's main module and -trimpath.
+	Source struct {
+		Root     string `json:"root"`
+		Module   string `json:"module"`
+		Trimpath *bool  `json:"trimpath"`
+	} `json:"source"`
 }
 
 // label reads a process's entry from the EXPORTED image's config label.
@@ -153,6 +160,9 @@ func (b *builtApp) checkLabels(t testing.TB, processType, runtime, protocol stri
 	}
 	if got := entry.Ports[protocol]; got != port || len(entry.Ports) != 1 {
 		t.Errorf("label %s[%s].ports = %v, want {%s: %d}", debugConfigLabel, processType, entry.Ports, protocol, port)
+	}
+	if root := entry.Source.Root; !filepath.IsAbs(root) || (entry.WorkingDir != "" && root != entry.WorkingDir) {
+		t.Errorf("label %s[%s].source.root = %q, want the absolute working dir (workingDir %q)", debugConfigLabel, processType, root, entry.WorkingDir)
 	}
 	key := processType + "." + protocol
 	if got := b.portLabels()[key]; got != strconv.Itoa(port) {

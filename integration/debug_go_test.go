@@ -93,6 +93,9 @@ func TestDebugGo(t *testing.T) {
 		if entry.Tools["dlv"] != dlvBin || !entry.Managed || entry.Wait || entry.Bind != "0.0.0.0" || !strings.HasPrefix(entry.RuntimeVersion, "go1.") {
 			t.Errorf("label entry %+v: want tools.dlv=%s, managed, not waiting, bind 0.0.0.0, a Go version", entry, dlvBin)
 		}
+		if src := entry.Source; src.Module != "example.com/go-http" || src.Trimpath == nil || *src.Trimpath {
+			t.Errorf("label source %+v: want module example.com/go-http, trimpath false", src)
+		}
 		// dlv --continue starts the target after it opens its port: a client
 		// that halts before that races dlv's own continue.
 		l.waitHTTP(t, want)
@@ -328,6 +331,10 @@ func TestDebugGoDiagnosis(t *testing.T) {
 				// The hint works: with the rule it names, a breakpoint on
 				// the checkout's path binds in a -trimpath binary.
 				t.Log(dlvBreakWithSubstitutePath(t, b, "example.com/go-http"))
+				// The label tells an IDE the same: the module and -trimpath.
+				if src := b.label(t, "go-http").Source; src.Module != "example.com/go-http" || src.Trimpath == nil || !*src.Trimpath {
+					t.Errorf("label source %+v: want module example.com/go-http, trimpath true", src)
+				}
 			}
 			var said []string
 			for _, l := range grepLines(out, regexp.MustCompile(`WARNING: process|^cnbdebug/debug: `)) {
