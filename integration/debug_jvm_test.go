@@ -78,7 +78,11 @@ func TestDebugJVM(t *testing.T) {
 		},
 		release: func(t testing.TB, l *launched, port int) {
 			s := startJdb(t, fmt.Sprintf("127.0.0.1:%d", port))
-			s.expect(`> `, 30*time.Second)
+			// Wait for the suspended VM's start event (jdb then prompts in
+			// its main thread): a `cont` sent at jdb's first prompt can
+			// arrive before it and answer "Nothing suspended".
+			s.expect(`VM Started:`, 30*time.Second)
+			s.expect(`main\[1\] `, 30*time.Second)
 			s.send("cont")
 		},
 	})
