@@ -79,8 +79,9 @@ int runtime_python_plan(const struct runtime_process *rp, const struct runtime_c
     char *interpreter = NULL;
     bool console_script = false;
     if (is_python_name(rp->argv.items[0])) {
-        if (runtime_plan_already(plan, rp, DEBUGGER_DEBUGPY))
-            return 1;
+        struct debugger_python_argv d;
+        if (debugger_python_scan((int)rp->argv.len, rp->argv.items, &d) == 1)
+            return runtime_plan_already(plan, rp, d.ptvsd ? DEBUGGER_PTVSD : DEBUGGER_DEBUGPY);
         if (rp->executable == NULL) {
             runtime_plan_warn(plan, "process '%s': %s was not found at build time, so its Python "
                               "version is unknown; left alone", rp->original->type, rp->argv.items[0]);
