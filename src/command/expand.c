@@ -151,6 +151,8 @@ static const char *scan_param(struct scan *s, const char *p, bool quoted, bool o
     }
     bool colon = *p == ':';
     char op = colon ? p[1] : p[0];
+    if (op == '\0')
+        return refuse(s, "%s", "an unclosed ${");
     if (op != '-' && op != '+') {
         char what[300];
         snprintf(what, sizeof what, "the expansion ${%s%s%c...}", name, colon ? ":" : "", op ? op : ' ');

@@ -120,7 +120,8 @@ static int tokenize(const char *line, struct command_line *out, struct bp_error 
         const char *end = command_word_scan(p, &flags, &value, construct, sizeof construct);
         if (end == NULL) {
             strbuf_free(&value);
-            if (strncmp(construct, "an unbalanced ", 14) == 0)
+            if (strncmp(construct, "an unbalanced ", 14) == 0 ||
+                strcmp(construct, "an unclosed ${") == 0)
                 return error_set(err, "%s in shell line: %s", construct + 3, line);
             if (strstr(construct, "lone backslash") != NULL)
                 return error_set(err, "shell line ends with a lone backslash: %s", line);
@@ -216,7 +217,8 @@ static void describe_words(struct strbuf *sb, const struct command_argv *argv,
                            const unsigned char *flags)
 {
     for (size_t i = 0; i < argv->len; i++) {
-        if (sb->len > 0 && sb->data[sb->len - 1] != '[')
+        char last = sb->len > 0 ? sb->data[sb->len - 1] : ' ';
+        if (last != ' ' && last != '[')
             strbuf_append_char(sb, ' ');
         if (flags[i] & COMMAND_WORD_EXPAND) {
             strbuf_append_str(sb, argv->items[i]);

@@ -210,7 +210,7 @@ void command_classify_pm(const struct command_argv *argv, struct command_pm_run 
         out->pm = COMMAND_PM_NPX;
     else
         return;
-    size_t i = skip_pm_options(argv, first + 1);
+    size_t i = first + 1;
     if (out->pm == COMMAND_PM_NPX) {
         /* npx [-y] [-p PKG] BIN ARGS; `-c 'line'` runs a shell line */
         while (i < argv->len && argv->items[i][0] == '-') {
@@ -225,6 +225,7 @@ void command_classify_pm(const struct command_argv *argv, struct command_pm_run 
         }
         return;
     }
+    i = skip_pm_options(argv, i);
     if (i >= argv->len)
         return; /* bare `npm`/`yarn`: help, or yarn's install */
     const char *cmd = argv->items[i];
