@@ -144,22 +144,32 @@ fail:
     return -1;
 }
 
-static int read_launch_toml(const char *layers_root, const char *bp_id, struct cnb_process_list *list,
-                            struct bp_error *err)
+char *cnb_buildpack_layers_dir(const struct cnb_build_context *ctx, const char *id)
 {
-    char escaped[512];
-    size_t n = strlen(bp_id);
-    if (n >= sizeof escaped)
-        return error_set(err, "buildpack id too long: %s", bp_id);
-    for (size_t i = 0; i <= n; i++)
-        escaped[i] = bp_id[i] == '/' ? '_' : bp_id[i];
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s/launch.toml", layers_root, escaped);
-    if (!file_exists(path))
+    char *escaped = xstrdup(id);
+    for (char *c = escaped; *c; c++)
+        if (*c == '/')
+            *c = '_';
+    char *dir = path_join(ctx->layers_root, escaped);
+    free(escaped);
+    return dir;
+}
+
+static int read_launch_toml(const struct cnb_build_context *ctx, const char *bp_id,
+                            struct cnb_process_list *list, struct bp_error *err)
+{
+    char *dir = cnb_buildpack_layers_dir(ctx, bp_id);
+    char *path = path_join(dir, "launch.toml");
+    free(dir);
+    if (!file_exists(path)) {
+        free(path);
         return 0;
+    }
     struct toml_value *doc = toml_parse_file(path, err);
-    if (doc == NULL)
+    if (doc == NULL) {
+        free(path);
         return error_wrap(err, "reading processes of buildpack %s", bp_id);
+    }
     int rc = 0;
     const struct toml_value *procs = toml_table_get(doc, "processes");
     if (procs != NULL && toml_type_of(procs) != TOML_ARRAY) {
@@ -180,6 +190,7 @@ static int read_launch_toml(const char *layers_root, const char *bp_id, struct c
     }
 done:
     toml_free(doc);
+    free(path);
     return rc;
 }
 
@@ -190,8 +201,8 @@ static int compare_names(const void *a, const void *b)
 
 /* Buildpack ids in group order from group.toml, up to (not including) ours;
  * without group.toml, the layer directory names in sorted order. */
-static int earlier_buildpacks(const struct cnb_build_context *ctx, char ***ids, size_t *count,
-                              struct bp_error *err)
+int cnb_group_earlier(const struct cnb_build_context *ctx, char ***ids, size_t *count,
+                      struct bp_error *err)
 {
     *ids = NULL;
     *count = 0;
@@ -264,11 +275,11 @@ int cnb_read_processes(const struct cnb_build_context *ctx, struct cnb_process_l
     memset(out, 0, sizeof *out);
     char **ids = NULL;
     size_t count = 0;
-    if (earlier_buildpacks(ctx, &ids, &count, err) != 0)
+    if (cnb_group_earlier(ctx, &ids, &count, err) != 0)
         return -1;
     int rc = 0;
     for (size_t i = 0; i < count && rc == 0; i++)
-        rc = read_launch_toml(ctx->layers_root, ids[i], out, err);
+        rc = read_launch_toml(ctx, ids[i], out, err);
     for (size_t i = 0; i < count; i++)
         free(ids[i]);
     free(ids);
