@@ -222,9 +222,12 @@ struct cnb_resolved {
 /* Resolves argv0 as the launcher will (launchDirect: exec.LookPath on the
  * launch PATH, then chdir to the working dir): a name with a '/' is taken as
  * is (relative: to working_dir, default the app dir); a bare name is looked
- * up on launch_env's PATH; a hit through a relative PATH entry is reported
- * NOT_FOUND, as Go's exec.ErrDot makes the launcher fail. Returns 0 (check
- * where), -1 only for an empty argv0. */
+ * up on launch_env's PATH in order. A LAYER or APP hit ends the search. A
+ * BUILD_ONLY hit is kept only if nothing better follows (the launcher would
+ * not see that file). After a SYSTEM hit the search goes on for a fallback.
+ * A hit through a relative PATH entry is NOT_FOUND, as Go's exec.ErrDot
+ * makes the launcher fail. Returns 0 (check where), -1 only for an empty
+ * argv0. */
 int cnb_resolve_launch_command(const struct cnb_build_context *ctx, const struct cnb_env *launch_env,
                                const char *working_dir, const char *argv0, struct cnb_resolved *out,
                                struct bp_error *err);

@@ -94,20 +94,24 @@ static enum cnb_resolve_where classify(const struct cnb_build_context *ctx, cons
     return CNB_RESOLVE_BUILD_ONLY;
 }
 
-/* Records a hit: the first decides; after a SYSTEM hit the first layer/app
- * hit is kept as the fallback the launcher finds if the run image lacks it. */
+/* Records a hit; returns true when the search is over. What the launcher
+ * finds first wins, but a file the run image lacks is skipped by it: after
+ * a BUILD_ONLY hit the search goes on, and after a SYSTEM hit (there or
+ * not, we cannot tell) the first layer/app hit becomes the fallback. */
 static bool record(struct cnb_resolved *out, const char *path, enum cnb_resolve_where where)
 {
-    if (out->where == CNB_RESOLVE_NOT_FOUND) {
+    bool in_image = where == CNB_RESOLVE_LAYER || where == CNB_RESOLVE_APP;
+    if (out->where == CNB_RESOLVE_SYSTEM) {
+        if (in_image)
+            out->fallback = xstrdup(path);
+        return in_image;
+    }
+    if (out->where == CNB_RESOLVE_NOT_FOUND || where != CNB_RESOLVE_BUILD_ONLY) {
+        free(out->path);
         out->path = xstrdup(path);
         out->where = where;
-        return where != CNB_RESOLVE_SYSTEM;
     }
-    if (where == CNB_RESOLVE_LAYER || where == CNB_RESOLVE_APP) {
-        out->fallback = xstrdup(path);
-        return true;
-    }
-    return false;
+    return in_image;
 }
 
 int cnb_resolve_launch_command(const struct cnb_build_context *ctx, const struct cnb_env *launch_env,
