@@ -71,9 +71,11 @@ static bool in_launch_layer(const struct cnb_build_context *ctx, const char *pat
     char *bp_dir = xasprintf("%s/%.*s", ctx->layers_root, (int)(bp_end - rest), rest);
     char *name = xstrndup(bp_end + 1, (size_t)(layer_end - bp_end - 1));
     struct cnb_layer layer;
-    bool launch = cnb_layer_read(bp_dir, name, &layer, NULL) == 0 && layer.launch;
-    if (launch)
+    bool launch = false;
+    if (cnb_layer_read(bp_dir, name, &layer, NULL) == 0) {
+        launch = layer.launch;
         cnb_layer_free(&layer);
+    }
     free(bp_dir);
     free(name);
     return launch;
