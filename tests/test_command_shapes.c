@@ -485,6 +485,94 @@ static void test_describe_marks_the_app(void **state)
     command_line_free(&line);
 }
 
+/* ---- sh -c argv and API < 0.9 tokens ----------------------------------- */
+
+static const struct {
+    const char *argv;
+    int rc;
+    const char *words; /* last command, or the needs_shell substring after "!" */
+} shell_argvs[] = {
+    /* Heroku buildpacks-procfile: ["bash", "-c", LINE] */
+    {"bash|-c|exec python3 app.py --port $PORT", 1, "python3|app.py|--port|S:$PORT"},
+    {"/bin/sh|-ec|node server.js \"$@\"|sh|--flag|x y", 1, "node|server.js|--flag|x y"},
+    {"sh|-c|node server.js $@ |sh|a", 1, "node|server.js|a"},
+    {"bash|-c|node a.js > log", 1, "!a redirection >"},
+    {"bash|-c|node \"$@\" x", 1, "!special parameter $@"},
+    {"node|-c|x", 0, ""},
+    {"bash|script.sh", 0, ""},
+};
+
+static void test_parse_shell_argv_table(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof shell_argvs / sizeof *shell_argvs; i++) {
+        struct command_argv argv;
+        argv_of(&argv, shell_argvs[i].argv);
+        struct command_line line;
+        int rc = command_parse_shell_argv(&argv, &line, NULL);
+        assert_int_equal(rc, shell_argvs[i].rc);
+        const char *want = shell_argvs[i].words;
+        if (want[0] == '!') {
+            if (strstr(line.needs_shell, want + 1) == NULL)
+                fail_msg("[%zu] needs_shell '%s', want '%s'", i, line.needs_shell, want + 1);
+        } else if (rc == 1) {
+            assert_string_equal(line.needs_shell, "");
+            const struct command_simple *last = &line.cmds[line.len - 1];
+            char *words = show(&last->argv, last->flags);
+            if (strcmp(words, want) != 0)
+                fail_msg("[%zu] %s: %s, want %s", i, shell_argvs[i].argv, words, want);
+            free(words);
+        } else {
+            assert_int_equal(line.len, 0);
+        }
+        command_line_free(&line);
+        command_argv_free(&argv);
+    }
+}
+
+static const struct {
+    const char *token;
+    int rc;
+    const char *word; /* or the needs_shell substring */
+    unsigned flags;
+} tokens[] = {
+    {"gunicorn", 0, "gunicorn", 0},
+    {"--bind=0.0.0.0:$PORT", 0, "\"--bind=0.0.0.0:$PORT\"", COMMAND_WORD_EXPAND},
+    {"a b", 0, "a b", 0}, /* one word: no field splitting inside the eval'd quotes */
+    {"${WORKERS:-2}", 0, "\"${WORKERS:-2}\"", COMMAND_WORD_EXPAND},
+    {"$(date)", 1, "command substitution", 0},
+    {"say \"hi\"", 0, "say hi", 0}, /* eval echo "say "hi"": the quotes pair up */
+    {"a\"b", 1, "unbalanced double quote", 0},
+};
+
+static void test_legacy_token_table(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof tokens / sizeof *tokens; i++) {
+        char *word = NULL;
+        unsigned flags = 0;
+        char needs[256] = "";
+        int rc = command_legacy_token(tokens[i].token, &word, &flags, needs, sizeof needs);
+        assert_int_equal(rc, tokens[i].rc);
+        if (rc == 0) {
+            assert_string_equal(word, tokens[i].word);
+            assert_int_equal(flags, tokens[i].flags);
+            if (flags & COMMAND_WORD_EXPAND) { /* a template expands to exactly one word */
+                struct env_pair env[] = {{"PORT", "80 81"}, {NULL, NULL}};
+                struct command_argv out = {0};
+                assert_int_equal(command_expand_word(word, table_getenv, env, true, &out, NULL), 0);
+                assert_int_equal(out.len, 1);
+                command_argv_free(&out);
+            }
+        } else {
+            assert_null(word);
+            if (strstr(needs, tokens[i].word) == NULL)
+                fail_msg("[%zu] needs '%s', want '%s'", i, needs, tokens[i].word);
+        }
+        free(word);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -499,6 +587,8 @@ int main(void)
         cmocka_unit_test(test_classify_pm_table),
         cmocka_unit_test(test_chain_app_table),
         cmocka_unit_test(test_describe_marks_the_app),
+        cmocka_unit_test(test_parse_shell_argv_table),
+        cmocka_unit_test(test_legacy_token_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -107,6 +107,27 @@ void command_simple_free(struct command_simple *cmd);
  * written; the command at index `mark` (or none: -1) is put in [brackets]. */
 char *command_line_describe(const struct command_line *line, long mark);
 
+/* A process argv `[/bin/]sh|bash|dash [-e -l ...] -c LINE [NAME ARGS...]`
+ * (Heroku's procfile emits ["bash", "-c", LINE]) parsed with
+ * command_parse_line. A trailing "$@" (or $@) of LINE takes ARGS as literal
+ * words of the last command, as sh passes them. Returns 1 (check
+ * out->needs_shell), 0 when argv is not that shape (out empty), -1 when
+ * LINE is something sh rejects. */
+int command_parse_shell_argv(const struct command_argv *argv, struct command_line *out,
+                             struct bp_error *err);
+
+/* An API < 0.9 `direct = false` process WITH args: lifecycle v0.21.0
+ * (launch/bash.go bashCommandWithTokens) runs each token (the command
+ * string, then each arg) through `eval echo "TOKEN"`, so each stays one
+ * word and expands as inside double quotes. (Without args the command is a
+ * bash script: use command_parse_line.) *word gets the token itself (flags
+ * 0) when it has no expansion, else the template "TOKEN" (flags
+ * COMMAND_WORD_EXPAND). Returns 0, or 1 with needs_shell naming the
+ * construct (command substitution, $1, a quote that leaves the eval'd
+ * string unbalanced, ...). Not modelled: echo's own options (-n, -e) as a whole token. */
+int command_legacy_token(const char *token, char **word, unsigned *flags, char *needs_shell,
+                         size_t needs_shell_len);
+
 /* Reads a value of the launch environment; NULL = unset. */
 typedef const char *(*command_getenv_fn)(const char *name, void *ctx);
 

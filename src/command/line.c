@@ -299,3 +299,81 @@ long command_chain_app(const struct command_line *line, char *why, size_t why_le
     }
     return -1;
 }
+
+static bool is_shell(const char *path)
+{
+    const char *name = base_name(path);
+    return strcmp(name, "sh") == 0 || strcmp(name, "bash") == 0 || strcmp(name, "dash") == 0;
+}
+
+int command_parse_shell_argv(const struct command_argv *argv, struct command_line *out,
+                             struct bp_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (argv->len < 3 || !is_shell(argv->items[0]))
+        return 0;
+    size_t i = 1;
+    bool has_c = false;
+    for (; i < argv->len && argv->items[i][0] == '-' && argv->items[i][1] != '-'; i++) {
+        if (strchr(argv->items[i], 'c') != NULL) {
+            has_c = true;
+            i++;
+            break;
+        }
+    }
+    if (!has_c || i >= argv->len)
+        return 0;
+    /* `sh -c 'LINE "$@"' NAME ARGS...`: "$@" is ARGS, after the $0 NAME. */
+    char *line = xstrdup(argv->items[i]);
+    size_t n = strlen(line);
+    while (n > 0 && (line[n - 1] == ' ' || line[n - 1] == '\t' || line[n - 1] == '\n'))
+        line[--n] = '\0';
+    bool pass_args = false;
+    if (n >= 5 && strcmp(line + n - 5, " \"$@\"") == 0) {
+        line[n - 5] = '\0';
+        pass_args = true;
+    } else if (n >= 3 && strcmp(line + n - 3, " $@") == 0) {
+        line[n - 3] = '\0';
+        pass_args = true;
+    }
+    int rc = command_parse_line(line, out, err);
+    free(line);
+    if (rc != 0)
+        return -1;
+    if (pass_args && out->len > 0) {
+        struct command_simple *last = &out->cmds[out->len - 1];
+        for (size_t k = i + 2; k < argv->len; k++) {
+            push_flag(&last->flags, last->argv.len, 0);
+            command_argv_push(&last->argv, argv->items[k], NULL);
+        }
+    }
+    return 1;
+}
+
+int command_legacy_token(const char *token, char **word, unsigned *flags, char *needs_shell,
+                         size_t needs_shell_len)
+{
+    *word = NULL;
+    *flags = 0;
+    char *quoted = xasprintf("\"%s\"", token);
+    struct strbuf value = STRBUF_INIT;
+    unsigned seen = 0;
+    const char *end = command_word_scan(quoted, &seen, &value, needs_shell, needs_shell_len);
+    int rc = 0;
+    if (end == NULL) {
+        rc = 1;
+    } else if (*end != '\0') {
+        snprintf(needs_shell, needs_shell_len, "a double quote inside the token, which ends the "
+                                               "string the launcher evals");
+        rc = 1;
+    } else if (seen & COMMAND_WORD_EXPAND) {
+        *word = quoted;
+        quoted = NULL;
+        *flags = COMMAND_WORD_EXPAND;
+    } else {
+        *word = xstrdup(value.data ? value.data : "");
+    }
+    free(quoted);
+    strbuf_free(&value);
+    return rc;
+}
