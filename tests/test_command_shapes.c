@@ -543,6 +543,7 @@ static const struct {
     {"$(date)", 1, "command substitution", 0},
     {"say \"hi\"", 0, "say hi", 0}, /* eval echo "say "hi"": the quotes pair up */
     {"a\"b", 1, "unbalanced double quote", 0},
+    {"a\"$X\"b", 1, "expansion outside the quotes", 0},
 };
 
 static void test_legacy_token_table(void **state)

@@ -366,6 +366,12 @@ int command_legacy_token(const char *token, char **word, unsigned *flags, char *
         snprintf(needs_shell, needs_shell_len, "a double quote inside the token, which ends the "
                                                "string the launcher evals");
         rc = 1;
+    } else if (seen & COMMAND_WORD_SPLIT) {
+        /* `a"$X"b` leaves $X outside the eval'd quotes: echo would join its
+         * fields with single spaces after globbing, which no template says. */
+        snprintf(needs_shell, needs_shell_len, "an expansion outside the quotes the launcher "
+                                               "evals the token in");
+        rc = 1;
     } else if (seen & COMMAND_WORD_EXPAND) {
         *word = quoted;
         quoted = NULL;

@@ -1,6 +1,8 @@
 /* libFuzzer target: command_parse_line on any line, then every word it
  * kept as a template must expand at launch (the build never accepts what
- * the launch wrapper cannot expand), with the variables set and unset. */
+ * the launch wrapper cannot expand), with the variables set and unset.
+ * The same bytes, split at newlines into an argv, go through the wrapper,
+ * package-manager and sh -c readers, and as an API < 0.9 token. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +48,35 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(text);
         command_line_free(&parsed);
     }
+
+    struct command_argv argv = {0};
+    for (char *save = NULL, *w = strtok_r(line, "\n", &save); w; w = strtok_r(NULL, "\n", &save))
+        command_argv_push(&argv, w, NULL);
+    struct command_wrapped wrapped;
+    if (command_see_through(&argv, &wrapped) == 1 &&
+        wrapped.prefix.len + wrapped.env.len + wrapped.inner.len > argv.len)
+        abort();
+    command_wrapped_free(&wrapped);
+    struct command_pm_run pm;
+    command_classify_pm(&argv, &pm);
+    if (pm.action != COMMAND_PM_OTHER && (pm.script == NULL || pm.next > argv.len))
+        abort();
+    struct command_line shell;
+    if (command_parse_shell_argv(&argv, &shell, NULL) == 1)
+        command_line_free(&shell);
+    if (argv.len > 0) {
+        char *word = NULL, needs[256];
+        unsigned flags = 0;
+        if (command_legacy_token(argv.items[0], &word, &flags, needs, sizeof needs) == 0 &&
+            (flags & COMMAND_WORD_EXPAND)) {
+            struct command_argv out = {0};
+            if (command_expand_word(word, fuzz_getenv, NULL, true, &out, NULL) != 0 || out.len != 1)
+                abort();
+            command_argv_free(&out);
+        }
+        free(word);
+    }
+    command_argv_free(&argv);
     free(line);
     return 0;
 }
