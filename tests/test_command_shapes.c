@@ -190,6 +190,10 @@ static const struct {
     {"\"a\\\"b\\\\c\\d\"", "a\"b\\c\\d"},
     {"$GLOBBY", "[nomatch]*zz"},
     {"$DASH_N", "-n"},
+    {"\"${UNSET:-\"a b\"}\"", "a b"},
+    {"\"${UNSET:-'x'}\"", "'x'"},
+    {"\"${UNSET:-\\\"q\\\"}\"", "\"q\""},
+    {"${UNSET:-\"c  d\"e}", "c  de"},
 };
 
 static const struct env_pair env_table[] = {

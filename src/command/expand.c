@@ -227,7 +227,8 @@ static const char *scan_until(struct scan *s, const char *p, enum scan_ctx ctx, 
             p = end + 1;
             continue;
         }
-        if (!in_dq && c == '"') {
+        if (c == '"' && (!in_dq || ctx == CTX_PWORD_DQ)) {
+            /* also "${V:-"a b"}": sh removes the inner quotes too */
             p = scan_until(s, p + 1, CTX_DQUOTE, out);
             if (p == NULL)
                 return NULL;
