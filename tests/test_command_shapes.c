@@ -541,6 +541,46 @@ static void test_chain_app_table(void **state)
     }
 }
 
+/* npm-start's start.sh (build.go: `cd DIR && PRESTART && START &&
+ * POSTSTART` in the signal trampoline): the app is START's node. */
+static void test_npm_start_script_chain(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/test_command_start.XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char *body = "trap 'kill -TERM $CPID' TERM\n"
+                       "( cd /workspace/api && npm run prestart && node server.js --port=${PORT:-8080} "
+                       "&& npm run poststart $@ ) &\n"
+                       "CPID=\"$!\"\nwait $CPID\n";
+    assert_int_equal(write(fd, body, strlen(body)), (ssize_t)strlen(body));
+    close(fd);
+    char *text = NULL;
+    bool passes_args = false;
+    assert_int_equal(command_script_line(path, &text, &passes_args, NULL), 0);
+    assert_true(passes_args);
+    struct command_line line;
+    assert_int_equal(command_parse_line(text, &line, NULL), 0);
+    assert_string_equal(line.needs_shell, "");
+    assert_string_equal(line.workdir, "/workspace/api");
+    char why[256] = "";
+    long app = command_chain_app(&line, why, sizeof why);
+    assert_int_equal(app, 1);
+    char *words = show(&line.cmds[app].argv, line.cmds[app].flags);
+    assert_string_equal(words, "node|server.js|S:--port=${PORT:-8080}");
+    free(words);
+    char *described = command_line_describe(&line, app);
+    assert_string_equal(described, "cd /workspace/api && npm run prestart && "
+                                   "[node server.js --port=${PORT:-8080}] && npm run poststart");
+    free(described);
+    command_line_free(&line);
+    free(text);
+    unlink(path);
+
+    assert_int_equal(command_script_line("/nonexistent/start.sh", &text, &passes_args, NULL), 0);
+    assert_null(text);
+}
+
 static void test_describe_marks_the_app(void **state)
 {
     (void)state;
@@ -657,6 +697,7 @@ int main(void)
         cmocka_unit_test(test_classify_pm_table),
         cmocka_unit_test(test_chain_app_table),
         cmocka_unit_test(test_describe_marks_the_app),
+        cmocka_unit_test(test_npm_start_script_chain),
         cmocka_unit_test(test_parse_shell_argv_table),
         cmocka_unit_test(test_legacy_token_table),
     };

@@ -341,6 +341,24 @@ static int script_command(const char *path, char **out, struct bp_error *err)
     return 0;
 }
 
+int command_script_line(const char *path, char **line, bool *passes_args, struct bp_error *err)
+{
+    *passes_args = false;
+    if (script_command(path, line, err) != 0)
+        return -1;
+    if (*line == NULL)
+        return 0;
+    size_t n = strlen(*line);
+    if (n >= 5 && strcmp(*line + n - 5, " \"$@\"") == 0) {
+        (*line)[n - 5] = '\0';
+        *passes_args = true;
+    } else if (n >= 3 && strcmp(*line + n - 3, " $@") == 0) {
+        (*line)[n - 3] = '\0';
+        *passes_args = true;
+    }
+    return 0;
+}
+
 int command_unwrap_script(struct command_argv *argv, struct bp_error *err)
 {
     if (argv->len < 2 || !is_shell_name(argv->items[0]) || argv->items[1][0] == '-')

@@ -49,6 +49,15 @@ int command_unwrap_shell(struct command_argv *argv, char **workdir, struct bp_er
  * FIFO or device is never opened blocking: the error names it). */
 int command_unwrap_script(struct command_argv *argv, struct bp_error *err);
 
+/* The one command line of a start script, read as command_unwrap_script
+ * reads it (shebang, trap/wait/set/CPID= lines skipped, `( X ) &` and
+ * `exec X` unwrapped), for command_parse_line and command_chain_app (npm-
+ * start's `( cd DIR && PRE && START && POST $@ ) &`). A trailing $@ or "$@"
+ * is taken off and *passes_args set: the process's args go to the end of
+ * the last command. *line (malloc'd) is NULL when the script is missing or
+ * runs more than one line; -1 when it is not a regular file. */
+int command_script_line(const char *path, char **line, bool *passes_args, struct bp_error *err);
+
 /* Quotes one word for sh (for log lines and for an explicit shell fallback). */
 char *command_quote(const char *word);
 /* Joins words quoted for display, e.g. in the build log. */
