@@ -802,6 +802,22 @@ static void test_write_unwritable_dir(void **state)
     assert_dir_holds(ours, only, 1);
 }
 
+/* issue 13: a group id that escapes the layers root (`..`, `.`) is refused
+ * with an error naming group.toml, before anything outside is read. */
+static void test_group_id_escaping_root_is_refused(void **state)
+{
+    (void)state;
+    const char *bad[] = {"..", ".", ""};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        const char *ids[] = {"paketo-buildpacks/go", bad[i], OUR_ID, NULL};
+        group_of(ids);
+        struct bp_error err = {{0}};
+        const char *msg = read_fails(&err);
+        assert_non_null(strstr(msg, "group.toml"));
+        assert_non_null(strstr(msg, "layers root"));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -825,6 +841,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_error_after_good_file_frees_all, setup, teardown),
         cmocka_unit_test_setup_teardown(test_malformed_group_toml_is_located, setup, teardown),
         cmocka_unit_test_setup_teardown(test_process_copy_is_deep, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_group_id_escaping_root_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_empty_launch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_replaces_existing, setup, teardown),

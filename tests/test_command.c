@@ -5,8 +5,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "command/command.h"
@@ -174,6 +176,31 @@ static void test_unwrap_script_leaves_real_scripts(void **state)
     command_argv_free(&argv);
 }
 
+/* issue 13: `sh SCRIPT` where SCRIPT is a FIFO must not block the build:
+ * the read is refused with a message naming the file. */
+static void test_unwrap_script_refuses_fifo(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/test_command_fifo.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char fifo[64];
+    snprintf(fifo, sizeof fifo, "%s/start.sh", dir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    struct command_argv argv = {0};
+    command_argv_push(&argv, "sh", NULL);
+    command_argv_push(&argv, fifo, NULL);
+    struct bp_error err = {{0}};
+    alarm(5); /* a regression hangs here: fail the test instead */
+    assert_int_equal(command_unwrap_script(&argv, &err), -1);
+    alarm(0);
+    assert_non_null(strstr(err.message, fifo));
+    assert_non_null(strstr(err.message, "not a regular file"));
+    assert_string_equal(argv.items[0], "sh");
+    command_argv_free(&argv);
+    unlink(fifo);
+    rmdir(dir);
+}
+
 static void test_quote_and_join(void **state)
 {
     (void)state;
@@ -207,6 +234,7 @@ int main(void)
         cmocka_unit_test(test_unwrap_leaves_real_shell_lines),
         cmocka_unit_test(test_unwrap_paketo_npm_start_trampoline),
         cmocka_unit_test(test_unwrap_script_leaves_real_scripts),
+        cmocka_unit_test(test_unwrap_script_refuses_fifo),
         cmocka_unit_test(test_quote_and_join),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

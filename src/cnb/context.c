@@ -8,6 +8,7 @@
 
 #include "cnb/cnb.h"
 #include "common/fileio.h"
+#include "common/xalloc.h"
 #include "toml/toml.h"
 
 static int take(char **dst, const char *env_name, const char *fallback, bool required,
@@ -23,15 +24,13 @@ static int take(char **dst, const char *env_name, const char *fallback, bool req
         *dst = NULL;
         return 0;
     }
-    *dst = strdup(value);
-    return *dst ? 0 : error_set(err, "%s: out of memory", env_name);
+    *dst = xstrdup(value);
+    return 0;
 }
 
 static int read_buildpack_toml(struct cnb_build_context *ctx, struct bp_error *err)
 {
     char *path = path_join(ctx->buildpack_dir, "buildpack.toml");
-    if (path == NULL)
-        return error_set(err, "out of memory");
     struct toml_value *doc = toml_parse_file(path, err);
     int rc = -1;
     if (doc == NULL)
@@ -45,13 +44,9 @@ static int read_buildpack_toml(struct cnb_build_context *ctx, struct bp_error *e
     }
     if (!toml_get_string(toml_table_get(bp, "name"), &name))
         name = id;
-    ctx->buildpack_id = strdup(id);
-    ctx->buildpack_version = strdup(version);
-    ctx->buildpack_name = strdup(name);
-    if (!ctx->buildpack_id || !ctx->buildpack_version || !ctx->buildpack_name) {
-        error_set(err, "out of memory");
-        goto done;
-    }
+    ctx->buildpack_id = xstrdup(id);
+    ctx->buildpack_version = xstrdup(version);
+    ctx->buildpack_name = xstrdup(name);
     rc = 0;
 done:
     toml_free(doc);
@@ -79,21 +74,18 @@ int cnb_build_context_load(int argc, char **argv, struct cnb_build_context *ctx,
     if (ctx->target_arch == NULL) {
         /* Platforms before 0.12 do not set CNB_TARGET_ARCH; we run on the build image. */
 #if defined(__x86_64__)
-        ctx->target_arch = strdup("amd64");
+        ctx->target_arch = xstrdup("amd64");
 #elif defined(__aarch64__)
-        ctx->target_arch = strdup("arm64");
+        ctx->target_arch = xstrdup("arm64");
 #else
-        ctx->target_arch = strdup("unknown");
+        ctx->target_arch = xstrdup("unknown");
 #endif
-        if (ctx->target_arch == NULL)
-            goto oom;
     }
     if (getcwd(cwd, sizeof cwd) == NULL) {
         error_set(err, "reading the working directory: %s", strerror(errno));
         goto fail;
     }
-    if ((ctx->app_dir = strdup(cwd)) == NULL)
-        goto oom;
+    ctx->app_dir = xstrdup(cwd);
 
     /* "<root>/<id>/" must still name <id>: it is skipped, by name, when
      * earlier buildpacks' layer dirs are listed. */
@@ -103,13 +95,9 @@ int cnb_build_context_load(int argc, char **argv, struct cnb_build_context *ctx,
         error_set(err, "CNB_LAYERS_DIR=%s is not a directory", ctx->layers_dir);
         goto fail;
     }
-    char *copy = strdup(ctx->layers_dir);
-    if (copy == NULL)
-        goto oom;
-    ctx->layers_root = strdup(dirname(copy));
+    char *copy = xstrdup(ctx->layers_dir);
+    ctx->layers_root = xstrdup(dirname(copy));
     free(copy);
-    if (ctx->layers_root == NULL)
-        goto oom;
     DIR *dir = opendir(ctx->layers_root);
     if (dir == NULL) {
         error_set(err, "reading the layers root %s: %s", ctx->layers_root, strerror(errno));
@@ -119,8 +107,6 @@ int cnb_build_context_load(int argc, char **argv, struct cnb_build_context *ctx,
     if (read_buildpack_toml(ctx, err) != 0)
         goto fail;
     return 0;
-oom:
-    error_set(err, "loading the build context: out of memory");
 fail:
     cnb_build_context_free(ctx);
     return -1;

@@ -8,6 +8,7 @@
 
 #include "cnb/cnb.h"
 #include "common/fileio.h"
+#include "common/xalloc.h"
 #include "toml/toml.h"
 
 void cnb_process_free(struct cnb_process *p)
@@ -32,7 +33,7 @@ void cnb_process_list_free(struct cnb_process_list *list)
 
 static char *dup_or_null(const char *s)
 {
-    return s ? strdup(s) : NULL;
+    return s ? xstrdup(s) : NULL;
 }
 
 int cnb_process_copy(struct cnb_process *dst, const struct cnb_process *src, struct bp_error *err)
@@ -46,13 +47,8 @@ int cnb_process_copy(struct cnb_process *dst, const struct cnb_process *src, str
     dst->direct = src->direct;
     dst->is_default = src->is_default;
     dst->implied_default = src->implied_default;
-    if ((src->type && !dst->type) || (src->working_dir && !dst->working_dir) ||
-        (src->buildpack_id && !dst->buildpack_id) || (src->source && !dst->source) ||
-        command_argv_copy(&dst->command, &src->command, err) != 0 ||
-        command_argv_copy(&dst->args, &src->args, err) != 0) {
-        cnb_process_free(dst);
-        return error_set(err, "copying process: out of memory");
-    }
+    command_argv_copy(&dst->command, &src->command, err);
+    command_argv_copy(&dst->args, &src->args, err);
     return 0;
 }
 
@@ -66,10 +62,8 @@ static int list_put(struct cnb_process_list *list, struct cnb_process *p, struct
             return 0;
         }
     }
-    struct cnb_process *items = realloc(list->items, (list->len + 1) * sizeof *items);
-    if (items == NULL)
-        return error_set(err, "out of memory");
-    list->items = items;
+    (void)err;
+    list->items = xreallocarray(list->items, list->len + 1, sizeof *list->items);
     list->items[list->len++] = *p;
     return 0;
 }
@@ -104,11 +98,9 @@ static int parse_process(const struct toml_value *t, const char *path, const cha
                        "not . or ..)", path, index, type);
         goto fail;
     }
-    p->type = strdup(type);
-    p->buildpack_id = strdup(bp_id);
-    p->source = strdup(path);
-    if (!p->type || !p->buildpack_id || !p->source)
-        goto oom;
+    p->type = xstrdup(type);
+    p->buildpack_id = xstrdup(bp_id);
+    p->source = xstrdup(path);
 
     const struct toml_value *command = toml_table_get(t, "command");
     const char *line = NULL;
@@ -144,32 +136,40 @@ static int parse_process(const struct toml_value *t, const char *path, const cha
     if (toml_get_bool(toml_table_get(t, "default"), &is_default))
         p->is_default = is_default;
     const char *wd = NULL;
-    if (toml_get_string(toml_table_get(t, "working-dir"), &wd) && (p->working_dir = strdup(wd)) == NULL)
-        goto oom;
+    if (toml_get_string(toml_table_get(t, "working-dir"), &wd))
+        p->working_dir = xstrdup(wd);
     return 0;
-oom:
-    error_set(err, "%s: out of memory", path);
 fail:
     cnb_process_free(p);
     return -1;
 }
 
-static int read_launch_toml(const char *layers_root, const char *bp_id, struct cnb_process_list *list,
-                            struct bp_error *err)
+char *cnb_buildpack_layers_dir(const struct cnb_build_context *ctx, const char *id)
 {
-    char escaped[512];
-    size_t n = strlen(bp_id);
-    if (n >= sizeof escaped)
-        return error_set(err, "buildpack id too long: %s", bp_id);
-    for (size_t i = 0; i <= n; i++)
-        escaped[i] = bp_id[i] == '/' ? '_' : bp_id[i];
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s/launch.toml", layers_root, escaped);
-    if (!file_exists(path))
+    char *escaped = xstrdup(id);
+    for (char *c = escaped; *c; c++)
+        if (*c == '/')
+            *c = '_';
+    char *dir = path_join(ctx->layers_root, escaped);
+    free(escaped);
+    return dir;
+}
+
+static int read_launch_toml(const struct cnb_build_context *ctx, const char *bp_id,
+                            struct cnb_process_list *list, struct bp_error *err)
+{
+    char *dir = cnb_buildpack_layers_dir(ctx, bp_id);
+    char *path = path_join(dir, "launch.toml");
+    free(dir);
+    if (!file_exists(path)) {
+        free(path);
         return 0;
+    }
     struct toml_value *doc = toml_parse_file(path, err);
-    if (doc == NULL)
+    if (doc == NULL) {
+        free(path);
         return error_wrap(err, "reading processes of buildpack %s", bp_id);
+    }
     int rc = 0;
     const struct toml_value *procs = toml_table_get(doc, "processes");
     if (procs != NULL && toml_type_of(procs) != TOML_ARRAY) {
@@ -190,6 +190,7 @@ static int read_launch_toml(const char *layers_root, const char *bp_id, struct c
     }
 done:
     toml_free(doc);
+    free(path);
     return rc;
 }
 
@@ -200,42 +201,45 @@ static int compare_names(const void *a, const void *b)
 
 /* Buildpack ids in group order from group.toml, up to (not including) ours;
  * without group.toml, the layer directory names in sorted order. */
-static int earlier_buildpacks(const struct cnb_build_context *ctx, char ***ids, size_t *count,
-                              struct bp_error *err)
+int cnb_group_earlier(const struct cnb_build_context *ctx, char ***ids, size_t *count,
+                      struct bp_error *err)
 {
     *ids = NULL;
     *count = 0;
     char *group_path = path_join(ctx->layers_root, "group.toml");
-    if (group_path == NULL)
-        return error_set(err, "out of memory");
     if (file_exists(group_path)) {
         struct toml_value *doc = toml_parse_file(group_path, err);
-        free(group_path);
-        if (doc == NULL)
+        if (doc == NULL) {
+            free(group_path);
             return -1;
-        const struct toml_value *group = toml_table_get(doc, "group");
-        char **list = calloc(toml_array_len(group) + 1, sizeof *list);
-        if (list == NULL) {
-            toml_free(doc);
-            return error_set(err, "out of memory");
         }
+        const struct toml_value *group = toml_table_get(doc, "group");
+        char **list = xcalloc(toml_array_len(group) + 1, sizeof *list);
         size_t n = 0;
+        int rc = 0;
         for (size_t i = 0; i < toml_array_len(group); i++) {
             const char *id = NULL;
             if (!toml_get_string(toml_table_get(toml_array_at(group, i), "id"), &id))
                 continue;
             if (strcmp(id, ctx->buildpack_id) == 0)
                 break;
-            if ((list[n] = strdup(id)) == NULL) {
-                for (size_t k = 0; k < n; k++)
-                    free(list[k]);
-                free(list);
-                toml_free(doc);
-                return error_set(err, "out of memory");
+            /* The escaped id names a directory under the layers root: one
+             * that is empty, "." or ".." would read outside it. */
+            if (id[0] == '\0' || strcmp(id, ".") == 0 || strcmp(id, "..") == 0) {
+                rc = error_set(err, "%s: group[%zu] id \"%s\" escapes the layers root %s",
+                               group_path, i, id, ctx->layers_root);
+                break;
             }
-            n++;
+            list[n++] = xstrdup(id);
         }
         toml_free(doc);
+        free(group_path);
+        if (rc != 0) {
+            for (size_t k = 0; k < n; k++)
+                free(list[k]);
+            free(list);
+            return -1;
+        }
         *ids = list;
         *count = n;
         return 0;
@@ -254,17 +258,8 @@ static int earlier_buildpacks(const struct cnb_build_context *ctx, char ***ids, 
         if (entry->d_name[0] == '.' || strcmp(entry->d_name, own) == 0 ||
             strcmp(entry->d_name, "config") == 0 || strcmp(entry->d_name, "sbom") == 0)
             continue;
-        char **grown = realloc(list, (n + 2) * sizeof *grown);
-        if (grown != NULL)
-            list = grown;
-        if (grown == NULL || (list[n] = strdup(entry->d_name)) == NULL) {
-            closedir(dir);
-            for (size_t i = 0; i < n; i++)
-                free(list[i]);
-            free(list);
-            return error_set(err, "out of memory");
-        }
-        n++;
+        list = xreallocarray(list, n + 2, sizeof *list);
+        list[n++] = xstrdup(entry->d_name);
     }
     closedir(dir);
     if (n > 1)
@@ -280,11 +275,11 @@ int cnb_read_processes(const struct cnb_build_context *ctx, struct cnb_process_l
     memset(out, 0, sizeof *out);
     char **ids = NULL;
     size_t count = 0;
-    if (earlier_buildpacks(ctx, &ids, &count, err) != 0)
+    if (cnb_group_earlier(ctx, &ids, &count, err) != 0)
         return -1;
     int rc = 0;
     for (size_t i = 0; i < count && rc == 0; i++)
-        rc = read_launch_toml(ctx->layers_root, ids[i], out, err);
+        rc = read_launch_toml(ctx, ids[i], out, err);
     for (size_t i = 0; i < count; i++)
         free(ids[i]);
     free(ids);
@@ -304,19 +299,11 @@ int cnb_read_processes(const struct cnb_build_context *ctx, struct cnb_process_l
 int cnb_launch_add_label(struct cnb_launch *launch, const char *key, const char *value,
                          struct bp_error *err)
 {
-    struct cnb_label *labels = realloc(launch->labels, (launch->labels_len + 1) * sizeof *labels);
-    if (labels == NULL)
-        return error_set(err, "out of memory");
-    launch->labels = labels;
-    struct cnb_label *l = &labels[launch->labels_len];
-    l->key = strdup(key);
-    l->value = strdup(value);
-    if (!l->key || !l->value) {
-        free(l->key);
-        free(l->value);
-        return error_set(err, "out of memory");
-    }
-    launch->labels_len++;
+    (void)err;
+    launch->labels = xreallocarray(launch->labels, launch->labels_len + 1, sizeof *launch->labels);
+    struct cnb_label *l = &launch->labels[launch->labels_len++];
+    l->key = xstrdup(key);
+    l->value = xstrdup(value);
     return 0;
 }
 

@@ -1,11 +1,16 @@
 /* Shell-word splitting and sh -c unwrapping for process commands. */
 #include "command/command.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/strbuf.h"
+#include "common/xalloc.h"
 
 void command_argv_free(struct command_argv *argv)
 {
@@ -18,14 +23,10 @@ void command_argv_free(struct command_argv *argv)
 
 int command_argv_push(struct command_argv *argv, const char *item, struct bp_error *err)
 {
-    char **items = realloc(argv->items, (argv->len + 2) * sizeof *items);
-    if (items == NULL)
-        return error_set(err, "out of memory");
-    argv->items = items;
-    items[argv->len] = strdup(item);
-    if (items[argv->len] == NULL)
-        return error_set(err, "out of memory");
-    items[++argv->len] = NULL;
+    (void)err; /* kept for callers: allocation failure aborts (common/xalloc.h) */
+    argv->items = xreallocarray(argv->items, argv->len + 2, sizeof *argv->items);
+    argv->items[argv->len] = xstrdup(item);
+    argv->items[++argv->len] = NULL;
     return 0;
 }
 
@@ -79,8 +80,7 @@ static int split_words(const char *line, struct command_argv *out, bool *needs_s
                 error_set(err, "unbalanced single quote in shell line: %s", line);
                 goto fail;
             }
-            if (strbuf_append(&word, p + 1, (size_t)(end - p - 1)) != 0)
-                goto oom;
+            strbuf_append(&word, p + 1, (size_t)(end - p - 1));
             p = end + 1;
             continue;
         }
@@ -101,8 +101,7 @@ static int split_words(const char *line, struct command_argv *out, bool *needs_s
                     p += 2;
                     continue;
                 }
-                if (strbuf_append_char(&word, *p) != 0)
-                    goto oom;
+                strbuf_append_char(&word, *p);
                 p++;
             }
             p++;
@@ -113,23 +112,20 @@ static int split_words(const char *line, struct command_argv *out, bool *needs_s
                 error_set(err, "shell line ends with a lone backslash: %s", line);
                 goto fail;
             }
-            if (p[1] != '\n' && strbuf_append_char(&word, p[1]) != 0)
-                goto oom;
+            if (p[1] != '\n')
+                strbuf_append_char(&word, p[1]);
             p += 2;
             continue;
         }
         if (c == '$' || c == '*' || c == '?' || c == '[' || c == '~')
             *needs_shell = true;
-        if (strbuf_append_char(&word, c) != 0)
-            goto oom;
+        strbuf_append_char(&word, c);
         p++;
     }
     if (in_word && command_argv_push(out, word.data ? word.data : "", err) != 0)
         goto fail;
     strbuf_free(&word);
     return 0;
-oom:
-    error_set(err, "out of memory");
 fail:
     strbuf_free(&word);
     command_argv_free(out);
@@ -168,9 +164,7 @@ int command_split(const char *line, struct command_argv *argv, char **workdir, s
     long and_at = workdir ? find_and_and(line) : -1;
     if (and_at > 0) {
         /* `cd DIR && rest`: take DIR as the working directory when both sides are simple. */
-        char *head = strndup(line, (size_t)and_at);
-        if (head == NULL)
-            return error_set(err, "out of memory");
+        char *head = xstrndup(line, (size_t)and_at);
         struct command_argv cd = {0};
         int rc = split_words(head, &cd, &needs_shell, err);
         free(head);
@@ -184,12 +178,8 @@ int command_split(const char *line, struct command_argv *argv, char **workdir, s
                 return -1;
             }
             if (!needs_shell && rest.len > 0) {
-                *workdir = strdup(cd.items[1]);
+                *workdir = xstrdup(cd.items[1]);
                 command_argv_free(&cd);
-                if (*workdir == NULL) {
-                    command_argv_free(&rest);
-                    return error_set(err, "out of memory");
-                }
                 *argv = rest;
                 return COMMAND_SIMPLE;
             }
@@ -238,9 +228,7 @@ int command_unwrap_shell(struct command_argv *argv, char **workdir, struct bp_er
     const char *line = argv->items[i];
     size_t line_len = strlen(line);
     bool pass_args = line_len >= 5 && strcmp(line + line_len - 5, " \"$@\"") == 0;
-    char *trimmed = pass_args ? strndup(line, line_len - 5) : NULL;
-    if (pass_args && trimmed == NULL)
-        return error_set(err, "out of memory");
+    char *trimmed = pass_args ? xstrndup(line, line_len - 5) : NULL;
     struct command_argv inner = {0};
     char *dir = NULL;
     int kind = command_split(pass_args ? trimmed : line, &inner, workdir ? &dir : NULL, err);
@@ -254,11 +242,9 @@ int command_unwrap_shell(struct command_argv *argv, char **workdir, struct bp_er
         first = 1;
     struct command_argv result = {0};
     for (size_t k = first; k < inner.len; k++)
-        if (command_argv_push(&result, inner.items[k], err) != 0)
-            goto fail;
+        command_argv_push(&result, inner.items[k], NULL);
     for (size_t k = i + 2; pass_args && k < argv->len; k++)
-        if (command_argv_push(&result, argv->items[k], err) != 0)
-            goto fail;
+        command_argv_push(&result, argv->items[k], NULL);
     command_argv_free(&inner);
     command_argv_free(argv);
     *argv = result;
@@ -267,11 +253,6 @@ int command_unwrap_shell(struct command_argv *argv, char **workdir, struct bp_er
     else
         free(dir);
     return 1;
-fail:
-    command_argv_free(&inner);
-    command_argv_free(&result);
-    free(dir);
-    return -1;
 }
 
 /* Lines a start script may have around its one command. */
@@ -284,13 +265,39 @@ static bool is_scaffolding(const char *line)
            strncmp(line, "set ", 4) == 0;
 }
 
-/* The one command line of a script, with `( X ) &` and `exec X` unwrapped;
- * malloc'd, or NULL when the script is not that simple. */
-static char *script_command(const char *path)
+/* Opens a start script without blocking (a FIFO would hang the build with
+ * a plain fopen) and refuses anything but a regular file. *f is NULL (and
+ * 0 returned) when the script does not exist: the process is left alone. */
+static int script_open(const char *path, FILE **f, struct bp_error *err)
 {
-    FILE *f = fopen(path, "r");
+    *f = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0)
+        return errno == ENOENT || errno == ENOTDIR ? 0
+                                                  : error_set(err, "opening start script %s: %s",
+                                                              path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return error_set(err, "start script %s is not a regular file: not read", path);
+    }
+    if ((*f = fdopen(fd, "r")) == NULL) {
+        close(fd);
+        return error_set(err, "reading start script %s: %s", path, strerror(errno));
+    }
+    return 0;
+}
+
+/* The one command line of a script, with `( X ) &` and `exec X` unwrapped,
+ * into *out (malloc'd), or NULL when the script is not that simple. */
+static int script_command(const char *path, char **out, struct bp_error *err)
+{
+    *out = NULL;
+    FILE *f;
+    if (script_open(path, &f, err) != 0)
+        return -1;
     if (f == NULL)
-        return NULL;
+        return 0;
     char line[4096], *found = NULL;
     bool simple = true;
     for (int n = 0; simple && fgets(line, sizeof line, f) != NULL; n++) {
@@ -303,13 +310,13 @@ static char *script_command(const char *path)
             continue;
         if (found != NULL)
             simple = false;
-        else if ((found = strdup(line)) == NULL)
-            simple = false;
+        else
+            found = xstrdup(line);
     }
     fclose(f);
     if (!simple || found == NULL) {
         free(found);
-        return NULL;
+        return 0;
     }
     char *start = found;
     while (*start == ' ' || *start == '\t')
@@ -329,48 +336,60 @@ static char *script_command(const char *path)
     len = strlen(start);
     while (len > 0 && (start[len - 1] == ' ' || start[len - 1] == '\t'))
         start[--len] = '\0';
-    char *result = strdup(start);
+    *out = xstrdup(start);
     free(found);
-    return result;
+    return 0;
+}
+
+int command_script_line(const char *path, char **line, bool *passes_args, struct bp_error *err)
+{
+    *passes_args = false;
+    if (script_command(path, line, err) != 0)
+        return -1;
+    if (*line == NULL)
+        return 0;
+    size_t n = strlen(*line);
+    if (n >= 5 && strcmp(*line + n - 5, " \"$@\"") == 0) {
+        (*line)[n - 5] = '\0';
+        *passes_args = true;
+    } else if (n >= 3 && strcmp(*line + n - 3, " $@") == 0) {
+        (*line)[n - 3] = '\0';
+        *passes_args = true;
+    }
+    return 0;
 }
 
 int command_unwrap_script(struct command_argv *argv, struct bp_error *err)
 {
     if (argv->len < 2 || !is_shell_name(argv->items[0]) || argv->items[1][0] == '-')
         return 0;
-    char *line = script_command(argv->items[1]);
+    char *line = NULL;
+    if (script_command(argv->items[1], &line, err) != 0)
+        return -1;
     if (line == NULL)
         return 0;
     /* Reuse the sh -c unwrapping: `sh -c LINE $0 ARGS...`. */
     struct command_argv as_c = {0};
-    int rc = -1;
-    if (command_argv_push(&as_c, argv->items[0], err) != 0 || command_argv_push(&as_c, "-c", err) != 0)
-        goto done;
+    command_argv_push(&as_c, argv->items[0], NULL);
+    command_argv_push(&as_c, "-c", NULL);
     size_t n = strlen(line);
     /* Paketo writes `$@` unquoted; treat it as "$@". */
     if (n >= 3 && strcmp(line + n - 3, " $@") == 0) {
         line[n - 3] = '\0';
-        char *quoted = NULL;
-        if (asprintf(&quoted, "%s \"$@\"", line) < 0)
-            goto oom;
+        char *quoted = xasprintf("%s \"$@\"", line);
         free(line);
         line = quoted;
     }
-    if (command_argv_push(&as_c, line, err) != 0 || command_argv_push(&as_c, argv->items[1], err) != 0)
-        goto done;
+    command_argv_push(&as_c, line, NULL);
+    command_argv_push(&as_c, argv->items[1], NULL);
     for (size_t i = 2; i < argv->len; i++)
-        if (command_argv_push(&as_c, argv->items[i], err) != 0)
-            goto done;
-    rc = command_unwrap_shell(&as_c, NULL, err);
+        command_argv_push(&as_c, argv->items[i], NULL);
+    int rc = command_unwrap_shell(&as_c, NULL, err);
     if (rc == 1) {
         command_argv_free(argv);
         *argv = as_c;
         memset(&as_c, 0, sizeof as_c);
     }
-    goto done;
-oom:
-    error_set(err, "out of memory");
-done:
     free(line);
     command_argv_free(&as_c);
     return rc;
@@ -381,21 +400,18 @@ char *command_quote(const char *word)
     bool plain = word[0] != '\0';
     for (const char *p = word; *p && plain; p++)
         plain = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%", *p) != NULL;
-    struct strbuf sb = STRBUF_INIT;
     if (plain)
-        return strdup(word);
-    if (strbuf_append_char(&sb, '\'') != 0)
-        goto oom;
+        return xstrdup(word);
+    struct strbuf sb = STRBUF_INIT;
+    strbuf_append_char(&sb, '\'');
     for (const char *p = word; *p; p++) {
-        if (*p == '\'' ? strbuf_append_str(&sb, "'\\''") : strbuf_append_char(&sb, *p))
-            goto oom;
+        if (*p == '\'')
+            strbuf_append_str(&sb, "'\\''");
+        else
+            strbuf_append_char(&sb, *p);
     }
-    if (strbuf_append_char(&sb, '\'') != 0)
-        goto oom;
+    strbuf_append_char(&sb, '\'');
     return strbuf_detach(&sb);
-oom:
-    strbuf_free(&sb);
-    return NULL;
 }
 
 char *command_join(const struct command_argv *argv)
@@ -403,11 +419,9 @@ char *command_join(const struct command_argv *argv)
     struct strbuf sb = STRBUF_INIT;
     for (size_t i = 0; i < argv->len; i++) {
         char *q = command_quote(argv->items[i]);
-        if (q == NULL || (i > 0 && strbuf_append_char(&sb, ' ') != 0) || strbuf_append_str(&sb, q) != 0) {
-            free(q);
-            strbuf_free(&sb);
-            return NULL;
-        }
+        if (i > 0)
+            strbuf_append_char(&sb, ' ');
+        strbuf_append_str(&sb, q);
         free(q);
     }
     return strbuf_detach(&sb);
