@@ -326,3 +326,48 @@ func TestCompanionGoDebugBuild(t *testing.T) {
 		}
 	})
 }
+
+// TestCompanionDetect runs the real detector: the companion joins the group,
+// first, only when BP_DEBUG is true, and stays out (optional) otherwise.
+func TestCompanionDetect(t *testing.T) {
+	t.Parallel()
+	env := harness.Require(t)
+	companion := companionBuildpack(t, env).AsOptional()
+	for _, tc := range []struct {
+		name, value string // value "" leaves BP_DEBUG unset
+		want        string
+	}{
+		{"unset", "", "skip"},
+		{"false", "false", "skip"},
+		{"invalid", "maybe", "skip"},
+		{"true", "true", "pass"},
+		{"alias BP_DEBUG_ENABLED", "", "pass"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ws := harness.NewWorkspace(t, env)
+			if err := os.CopyFS(ws.App, os.DirFS(filepath.Join(env.IntegrationDir(), "beyond", "testdata", "apps", "go-const"))); err != nil {
+				t.Fatal(err)
+			}
+			ws.AddBuildpacks(companion, goBuildFixture(t, env), env.DebugBuildpack(t).AsOptional())
+			if tc.value != "" {
+				ws.SetPlatformEnv("BP_DEBUG", tc.value)
+			}
+			if strings.HasPrefix(tc.name, "alias") {
+				ws.SetPlatformEnv("BP_DEBUG_ENABLED", "on")
+			}
+			d := ws.Detect()
+			if !d.OK() {
+				t.Fatalf("detection failed:\n%s", d.Output)
+			}
+			if got := d.Status(companion); got != tc.want {
+				t.Errorf("companion detect = %q, want %q; output: %s", got, tc.want, d.Outputs[companion.String()])
+			}
+			if in := d.InGroup(companion.ID); in != (tc.want == "pass") {
+				t.Errorf("companion in group = %v, want %v: %+v", in, tc.want == "pass", d.Group)
+			}
+			if tc.want == "pass" && d.Group[0].ID != companion.ID {
+				t.Errorf("the companion is not first in the group: %+v", d.Group)
+			}
+		})
+	}
+}
