@@ -81,6 +81,12 @@ class EntriesTest(unittest.TestCase):
         out, _ = ide.ide_configs(image_config({"web": go})["config"])
         self.assertEqual(out["vscode"]["configurations"][0]["substitutePath"][0]["to"], "/srv/app")
 
+    def test_source_without_root_keeps_module(self):
+        go = dict(LABEL_GO, source={"module": "example.com/app", "trimpath": True})
+        out, notes = ide.ide_configs(image_config({"web": go})["config"])
+        self.assertEqual(out["vscode"]["configurations"][0]["substitutePath"][0]["to"], "example.com/app")
+        self.assertTrue(any("no source field" in n for n in notes))
+
     def test_each_runtime(self):
         procs = {"api": LABEL_PY, "ui": LABEL_NODE, "jvm": LABEL_JVM,
                  "dotnet": {"runtime": "dotnet", "ports": {}, "tools": {"vsdbg": "/layers/x/vsdbg/vsdbg"}},
