@@ -174,13 +174,15 @@ func TestIDEConfigGo(t *testing.T) {
 	if err := json.Unmarshal(all["goland"], &goland); err != nil || len(goland) != 1 || goland[0]["type"] != "Go Remote" {
 		t.Errorf("goland part %s (%v)", all["goland"], err)
 	}
-	local := filepath.Join(checkout(t, b), "main.go")
-	line := harness.LineOf(t, local, "BREAKPOINT go-http")
-	dlvBreakLocal(t, b, entry, local, "go-http", line, "hello from go-http")
+	// A subtest, so its launch (and the port lock) ends before the next.
+	t.Run("no -trimpath", func(t *testing.T) {
+		local := filepath.Join(checkout(t, b), "main.go")
+		dlvBreakLocal(t, b, entry, local, "go-http", harness.LineOf(t, local, "BREAKPOINT go-http"), "hello from go-http")
+	})
 
 	t.Run("trimpath, with the label's source field", func(t *testing.T) {
 		if !labelHasSource(t, b, "go-http") {
-			t.Skip("the dev.cnbdebug.debug.config entries have no \"source\" field yet (helper contract adds it); the fallback above ran")
+			t.Skip("the dev.cnbdebug.debug.config entries have no \"source\" field yet (helper contract adds it); the workingDir fallback ran in \"no -trimpath\"")
 		}
 		tb := buildDebugApp(t, env, debugApp{app: "go-http", fixtures: []string{"paketo-go-build"},
 			prepare: func(ws *harness.Workspace) {
