@@ -7,6 +7,7 @@ require (
 	github.com/coder/websocket v1.8.15
 	github.com/go-delve/delve v1.27.2
 	github.com/google/go-dap v0.12.0
+	github.com/mattn/go-shellwords v1.0.12
 )
 
 require (

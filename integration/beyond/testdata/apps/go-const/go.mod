@@ -1,0 +1,3 @@
+module example.com/go-const
+
+go 1.22
