@@ -1,0 +1,228 @@
+// Issue 12's real shapes, one table: each is built with the faithful fixture
+// buildpacks and the debug buildpack under the real lifecycle, then either a
+// real client hits a breakpoint through the debugger the image starts, or the
+// debug buildpack must have left the process alone with a WARNING naming the
+// construct. Cases the buildpack cannot handle yet carry `pending` (what is
+// missing) and skip; SHAPES_RUN_PENDING=1 runs them anyway, to see where the
+// C work stands.
+package integration
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/cnbdebug/debug-buildpack/integration/harness"
+)
+
+type shapeOutcome int
+
+const (
+	// shapeDebugs: the default process, launched with BPL_DEBUG_PORT, has a
+	// debugger on that port and a real client hits the app's breakpoint.
+	shapeDebugs shapeOutcome = iota
+	// shapeWarns: the build log has a WARNING naming `construct`, and the
+	// process is still the other buildpack's.
+	shapeWarns
+)
+
+type shape struct {
+	name     string
+	app      string
+	fixtures []string
+	env      map[string]string // platform env besides BP_DEBUG=true
+	files    map[string]string // app files written over the sample app
+	prepare  func(t *testing.T, ws *harness.Workspace)
+	runtime  string // node, python, jvm: which client to use
+	outcome  shapeOutcome
+	// construct is what the WARNING must name (shapeWarns).
+	construct string
+	// pending says what the buildpack still lacks; the case skips.
+	pending string
+}
+
+var shapes = []shape{
+	{
+		name: "node-start without npm-install: node launch-only", app: "node-http",
+		fixtures: []string{"paketo-node-engine", "paketo-node-start"}, runtime: "node",
+	},
+	{
+		name: "python-start + procfile without requirements.txt: cpython launch-only", app: "python-http",
+		fixtures: []string{"paketo-cpython", "paketo-python-start", "paketo-procfile"},
+		files:    map[string]string{"Procfile": "web: python server.py\n"}, runtime: "python",
+		pending: "find python in launch-only layers (cpython is not on the build PATH): 'python was not found at build time'",
+	},
+	{
+		name: "heroku procfile bash -c with $PORT (python)", app: "python-http",
+		fixtures: []string{"paketo-cpython", "paketo-python-start", "heroku-procfile"},
+		files:    map[string]string{"Procfile": "web: exec python server.py --port $PORT\n"}, runtime: "python",
+		pending: "unwrap bash -c lines with parameter expansions, and find python in launch-only layers",
+	},
+	{
+		name: "heroku procfile bash -c with ${PORT:-8080} (node)", app: "node-http",
+		fixtures: []string{"paketo-node-engine", "paketo-node-start", "heroku-procfile"},
+		files:    map[string]string{"Procfile": "web: node server.js --port=${PORT:-8080}\n"}, runtime: "node",
+		pending: "unwrap bash -c lines with parameter expansions (${V:-x})",
+	},
+	{
+		name: "heroku procfile bash -c java -Dserver.port=$PORT", app: "java-http",
+		fixtures: []string{"paketo-bellsoft-liberica", "paketo-executable-jar", "heroku-procfile"},
+		files:    map[string]string{"Procfile": "web: java -Dserver.port=$PORT sample.Server\n"}, runtime: "jvm",
+		prepare: func(t *testing.T, ws *harness.Workspace) { ws.Javac("src/sample/Server.java") },
+		pending: "unwrap bash -c java lines; win over libjvm's debug-9 helper (BPL_DEBUG_ENABLED adds its own jdwp on *:8000)",
+	},
+	{
+		name: "paketo procfile shell process gunicorn --bind 0.0.0.0:$PORT with workers", app: "python-wsgi",
+		fixtures: []string{"paketo-cpython", "paketo-pip", "paketo-pip-install", "paketo-python-start", "paketo-procfile"},
+		files:    map[string]string{"Procfile": "web: gunicorn app:app --workers 2 --bind 0.0.0.0:$PORT\n"}, runtime: "python",
+		prepare: vendorGunicorn,
+		pending: "shell (direct = false) lines with $PORT, gunicorn as a console script in the launch-only packages layer, breakpoints in workers",
+	},
+	{
+		name: "node-start under tini (BP_LAUNCH_WITH_TINI)", app: "node-http",
+		fixtures: []string{"paketo-node-engine", "paketo-tini", "paketo-node-start"},
+		env:      map[string]string{"BP_LAUNCH_WITH_TINI": "true"}, runtime: "node",
+		pending: "see through tini -g -- node FILE",
+	},
+	{
+		name: "npm-start sh start.sh", app: "node-http",
+		fixtures: []string{"paketo-node-engine", "paketo-npm-start"}, runtime: "node",
+		pending: "see through npm-start's start.sh: the app's node, not npm's, gets the inspector",
+	},
+	{
+		name: "npm-start start.sh with cd DIR && and prestart/poststart", app: "node-http",
+		fixtures: []string{"paketo-node-engine", "paketo-npm-start"}, runtime: "node",
+		env: map[string]string{"BP_NODE_PROJECT_PATH": "web"},
+		prepare: func(t *testing.T, ws *harness.Workspace) {
+			for _, f := range []string{"server.js"} {
+				data, err := os.ReadFile(filepath.Join(ws.App, f))
+				if err != nil {
+					t.Fatal(err)
+				}
+				ws.WriteAppFile(filepath.Join("web", f), string(data), 0o644)
+			}
+			ws.WriteAppFile("web/package.json", `{"name":"web","version":"1.0.0","private":true,"scripts":{"prestart":"echo prestart","start":"node server.js","poststart":"echo poststart"}}`+"\n", 0o644)
+		},
+		pending: "see through start.sh's cd DIR && prestart && start && poststart chain",
+	},
+}
+
+// shapeWheels caches gunicorn and its one dependency, fetched with pip (as the
+// debug buildpack's debugpy wheels are), once per test process.
+var (
+	shapeWheelsOnce sync.Once
+	shapeWheelsDir  string
+	shapeWheelsErr  error
+)
+
+// vendorGunicorn fills the app's vendor/ so the pip-install fixture installs
+// offline, as the real pip-install does when vendor/ exists.
+func vendorGunicorn(t *testing.T, ws *harness.Workspace) {
+	t.Helper()
+	shapeWheelsOnce.Do(func() {
+		shapeWheelsDir = filepath.Join(ws.Env().Cache, "shape-wheels-gunicorn-23.0.0")
+		if _, err := os.Stat(filepath.Join(shapeWheelsDir, "gunicorn-23.0.0-py3-none-any.whl")); err == nil {
+			return
+		}
+		tmp := shapeWheelsDir + ".tmp"
+		_ = os.RemoveAll(tmp)
+		out, err := exec.Command("pip", "download", "--no-deps", "--only-binary=:all:", "-d", tmp,
+			"gunicorn==23.0.0", "packaging==24.2").CombinedOutput()
+		if err != nil {
+			shapeWheelsErr = fmt.Errorf("pip download: %v\n%s", err, out)
+			return
+		}
+		shapeWheelsErr = os.Rename(tmp, shapeWheelsDir)
+	})
+	if shapeWheelsErr != nil {
+		t.Skipf("gunicorn wheels unavailable: %v", shapeWheelsErr)
+	}
+	entries, err := os.ReadDir(shapeWheelsDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(shapeWheelsDir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ws.WriteAppFile(filepath.Join("vendor", e.Name()), string(data), 0o644)
+	}
+}
+
+func TestShapes(t *testing.T) {
+	t.Parallel()
+	env := harness.Require(t)
+	runPending := os.Getenv("SHAPES_RUN_PENDING") != ""
+	for _, sc := range shapes {
+		sc := sc
+		t.Run(sc.name, func(t *testing.T) {
+			if sc.pending != "" && !runPending {
+				t.Skip("pending: " + sc.pending)
+			}
+			runShape(t, env, sc)
+		})
+	}
+}
+
+func runShape(t *testing.T, env *harness.Env, sc shape) {
+	b := buildDebugApp(t, env, debugApp{app: sc.app, fixtures: sc.fixtures, platformEnv: sc.env,
+		prepare: func(ws *harness.Workspace) {
+			for name, content := range sc.files {
+				ws.WriteAppFile(name, content, 0o644)
+			}
+			if sc.prepare != nil {
+				sc.prepare(t, ws)
+			}
+		}})
+	t.Logf("debug buildpack log:\n%s", b.log)
+	typ := b.md.BuildpackDefaultProcessType
+	proc, ok := b.md.Process(typ)
+	if !ok {
+		t.Fatalf("no default process %q in metadata.toml", typ)
+	}
+	switch sc.outcome {
+	case shapeWarns:
+		warned := false
+		for _, line := range strings.Split(b.log, "\n") {
+			if strings.Contains(line, "WARNING") && strings.Contains(line, sc.construct) {
+				warned = true
+			}
+		}
+		if !warned {
+			t.Errorf("no WARNING naming %q in the debug buildpack's log", sc.construct)
+		}
+		if proc.BuildpackID == harness.DebugBuildpackID {
+			t.Errorf("process %s was rewritten (%q) although the build warned it cannot be debugged", typ, proc.Argv())
+		}
+	case shapeDebugs:
+		port := harness.FreePort(t)
+		l := b.launch(t, typ, map[string]string{"BPL_DEBUG_PORT": strconv.Itoa(port), "BPL_DEBUG_BIND": "127.0.0.1"})
+		l.waitListener(t, port)
+		addr := fmt.Sprintf("127.0.0.1:%d", port)
+		switch sc.runtime {
+		case "node":
+			file := filepath.Join(b.ws.App, "server.js")
+			if sc.env["BP_NODE_PROJECT_PATH"] != "" {
+				file = filepath.Join(b.ws.App, sc.env["BP_NODE_PROJECT_PATH"], "server.js")
+			}
+			cdpHitBreakpoint(t, addr, file, harness.LineOf(t, file, "BREAKPOINT node-http"), l.url, "hello from node-http", false)
+		case "python":
+			file, marker, want := filepath.Join(b.ws.App, "server.py"), "BREAKPOINT python-http", "hello from python-http"
+			if sc.app == "python-wsgi" {
+				file, marker, want = filepath.Join(b.ws.App, "app.py"), "BREAKPOINT python-wsgi", "hello from python-wsgi"
+			}
+			dapHitBreakpoint(t, addr, file, harness.LineOf(t, file, marker), l.url, want)
+		case "jvm":
+			file := filepath.Join(b.ws.App, "src", "sample", "Server.java")
+			jdbHitBreakpoint(t, addr, "sample.Server", harness.LineOf(t, file, "BREAKPOINT java-http"), l.url, "hello from java-http")
+		default:
+			t.Fatalf("unknown runtime %q", sc.runtime)
+		}
+	}
+}
