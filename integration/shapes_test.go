@@ -92,7 +92,6 @@ var shapes = []shape{
 	{
 		name: "npm-start sh start.sh", app: "node-http",
 		fixtures: []string{"paketo-node-engine", "paketo-npm-start"}, runtime: "node",
-		pending: "see through npm-start's start.sh: the app's node, not npm's, gets the inspector",
 	},
 	{
 		name: "npm-start start.sh with cd DIR && and prestart/poststart", app: "node-http",
@@ -110,6 +109,72 @@ var shapes = []shape{
 		},
 		pending: "see through start.sh's cd DIR && prestart && start && poststart chain",
 	},
+	{
+		name: "heroku nodejs [npm, start]", app: "node-http",
+		fixtures: []string{"heroku-nodejs"}, runtime: "node",
+	},
+	{
+		name: "heroku nodejs [yarn, start] (yarn 1)", app: "node-http",
+		fixtures: []string{"heroku-nodejs"}, runtime: "node",
+		files:   map[string]string{"package.json": nodePackageJSON("yarn@1.22.22")},
+		prepare: nodePackageManager("yarn@1.22.22"),
+		pending: "yarn start: see through yarn 1 to the app's node",
+	},
+	{
+		name: "heroku nodejs [pnpm, start]", app: "node-http",
+		fixtures: []string{"heroku-nodejs"}, runtime: "node",
+		files:   map[string]string{"package.json": nodePackageJSON("pnpm@9.15.9")},
+		prepare: nodePackageManager("pnpm@9.15.9"),
+		pending: "pnpm start: see through pnpm to the app's node",
+	},
+	{
+		name: "paketo yarn-start bash -c <start script>", app: "node-http",
+		fixtures: []string{"paketo-node-engine", "paketo-yarn", "paketo-yarn-start"}, runtime: "node",
+		files:   map[string]string{"yarn.lock": "# yarn lockfile v1\n\n\n"},
+		prepare: nodePackageManager("yarn@1.22.22"),
+	},
+}
+
+// nodePackageJSON is node-http's package.json with a packageManager field.
+func nodePackageJSON(pm string) string {
+	return `{"name":"node-http","version":"1.0.0","private":true,"packageManager":"` + pm + `","scripts":{"start":"node server.js"}}` + "\n"
+}
+
+// nodePackageManager puts the npm tarball of pm ("yarn@1.22.22") in the
+// app's .fixture-pm/, fetched once with `npm pack` into the tools cache; the
+// fixtures install it from there as the real ones install it from the
+// registry.
+func nodePackageManager(pm string) func(t *testing.T, ws *harness.Workspace) {
+	return func(t *testing.T, ws *harness.Workspace) {
+		t.Helper()
+		name, version, _ := strings.Cut(pm, "@")
+		file := name + "-" + version + ".tgz"
+		dir := filepath.Join(ws.Env().Cache, "shape-npm-packages")
+		path := filepath.Join(dir, file)
+		if _, err := os.Stat(path); err != nil {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			tmp, err := os.MkdirTemp(dir, "pack-")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer os.RemoveAll(tmp)
+			cmd := exec.Command("npm", "pack", pm, "--pack-destination", tmp)
+			cmd.Dir = tmp
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Skipf("npm pack %s: %v\n%s", pm, err, out)
+			}
+			if err := os.Rename(filepath.Join(tmp, file), path); err != nil {
+				t.Fatal(err)
+			}
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ws.WriteAppFile(filepath.Join(".fixture-pm", file), string(data), 0o644)
+	}
 }
 
 // shapeWheels caches gunicorn and its one dependency, fetched with pip (as the
