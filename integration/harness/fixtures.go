@@ -57,31 +57,63 @@ func (e *Env) withFixtureTools(bp Buildpack) (Buildpack, error) {
 	if _, err := toml.DecodeFile(spec, &tools); err != nil {
 		return bp, fmt.Errorf("%s: %w", spec, err)
 	}
-	dir, err := os.MkdirTemp("", "cnbdebug-fixture-"+filepath.Base(bp.Dir)+"-")
+	// The staged copy lives in the cache, keyed by the fixture's content and
+	// the tools' versions, so runs reuse it and nothing is left in /tmp.
+	sum, err := hashDir(bp.Dir)
 	if err != nil {
 		return bp, err
 	}
-	if err := os.Chmod(dir, 0o755); err != nil {
-		return bp, err
-	}
-	if err := copyTree(bp.Dir, dir); err != nil {
-		return bp, err
-	}
-	for _, tool := range tools.Tool {
-		bin, err := e.buildFixtureTool(bp.Dir, tool)
+	dir := filepath.Join(e.Cache, "fixture-staged", filepath.Base(bp.Dir)+"-"+sum[:16])
+	if _, err := os.Stat(filepath.Join(dir, "buildpack.toml")); err != nil {
+		unlock, err := lockFile(filepath.Join(e.Cache, ".harness-fixture-staged.lock"))
 		if err != nil {
-			return bp, fmt.Errorf("%s: %s: %w", spec, tool.Path, err)
-		}
-		if err := copyFile(bin, filepath.Join(dir, tool.Path), 0o755); err != nil {
 			return bp, err
 		}
+		defer unlock()
+		if _, err := os.Stat(filepath.Join(dir, "buildpack.toml")); err != nil {
+			if err := e.stageFixtureTools(bp.Dir, dir, tools.Tool); err != nil {
+				return bp, fmt.Errorf("%s: %w", spec, err)
+			}
+		}
 	}
-	// The sources are not part of the buildpack.
-	_ = os.RemoveAll(filepath.Join(dir, "src"))
-	_ = os.Remove(filepath.Join(dir, FixtureToolsFile))
 	fixtureToolsDirs[bp.Dir] = dir
 	bp.Dir = dir
 	return bp, nil
+}
+
+// stageFixtureTools copies the fixture to dir with its tools built into it
+// (sources and the tools list left out), through a temp dir and a rename.
+func (e *Env) stageFixtureTools(fixtureDir, dir string, tools []fixtureTool) error {
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), filepath.Base(dir)+".tmp-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return err
+	}
+	if err := copyTree(fixtureDir, tmp); err != nil {
+		return err
+	}
+	for _, tool := range tools {
+		bin, err := e.buildFixtureTool(fixtureDir, tool)
+		if err != nil {
+			return fmt.Errorf("%s: %w", tool.Path, err)
+		}
+		if err := copyFile(bin, filepath.Join(tmp, tool.Path), 0o755); err != nil {
+			return err
+		}
+	}
+	if err := os.RemoveAll(filepath.Join(tmp, "src")); err != nil {
+		return err
+	}
+	if err := os.Remove(filepath.Join(tmp, FixtureToolsFile)); err != nil {
+		return err
+	}
+	return os.Rename(tmp, dir)
 }
 
 // buildFixtureTool builds one tool into the cache, keyed by module version or
