@@ -42,6 +42,13 @@ type shape struct {
 	outcome  shapeOutcome
 	// construct is what the WARNING must name (shapeWarns).
 	construct string
+	// launchEnv is added to the launch env (e.g. BPL_DEBUG_ENABLED=true,
+	// which turns on Paketo's own exec.d debug helpers too).
+	launchEnv map[string]string
+	// oneAgent also checks that the process tree listens on the app's port
+	// and the debug port only: no second agent (libjvm's debug-9 on 8000,
+	// node-engine's inspector on 9229).
+	oneAgent bool
 	// pending says what the buildpack still lacks; the case skips.
 	pending string
 }
@@ -132,6 +139,27 @@ var shapes = []shape{
 		fixtures: []string{"paketo-node-engine", "paketo-yarn", "paketo-yarn-start"}, runtime: "node",
 		files:   map[string]string{"yarn.lock": "# yarn lockfile v1\n\n\n"},
 		prepare: nodePackageManager("yarn@1.22.22"),
+	},
+	{
+		name: "node-engine's inspector helper on (BPL_DEBUG_ENABLED=true), node-start", app: "node-http",
+		fixtures: []string{"paketo-node-engine", "paketo-node-start"}, runtime: "node",
+		launchEnv: map[string]string{"BPL_DEBUG_ENABLED": "true"}, oneAgent: true,
+	},
+	{
+		name: "node-engine's inspector helper on (BPL_DEBUG_ENABLED=true), procfile npm start", app: "node-http",
+		fixtures: []string{"paketo-node-engine", "paketo-procfile"}, runtime: "node",
+		files:     map[string]string{"Procfile": "web: npm start\n"},
+		launchEnv: map[string]string{"BPL_DEBUG_ENABLED": "true"}, oneAgent: true,
+		pending: "drop the --inspect node-engine's inspector put in NODE_OPTIONS: today npm's own node " +
+			"(npm-cli.js) gets the inspector and the wrapper says 'NODE_OPTIONS already gives the app's node --inspect'",
+	},
+	{
+		name: "libjvm's debug-9 helper on (BPL_DEBUG_ENABLED=true), executable-jar", app: "java-http",
+		fixtures: []string{"paketo-bellsoft-liberica", "paketo-executable-jar"}, runtime: "jvm",
+		prepare:   func(t *testing.T, ws *harness.Workspace) { ws.Javac("src/sample/Server.java") },
+		launchEnv: map[string]string{"BPL_DEBUG_ENABLED": "true"}, oneAgent: true,
+		pending: "win over libjvm's debug-9: today its agent loads first (address=*:PORT, BPL_DEBUG_BIND=127.0.0.1 " +
+			"ignored) and the wrapper leaves JAVA_TOOL_OPTIONS as it is",
 	},
 }
 
@@ -267,8 +295,14 @@ func runShape(t *testing.T, env *harness.Env, sc shape) {
 		}
 	case shapeDebugs:
 		port := harness.FreePort(t)
-		l := b.launch(t, typ, map[string]string{"BPL_DEBUG_PORT": strconv.Itoa(port), "BPL_DEBUG_BIND": "127.0.0.1"})
-		l.waitListener(t, port)
+		launchEnv := map[string]string{"BPL_DEBUG_PORT": strconv.Itoa(port), "BPL_DEBUG_BIND": "127.0.0.1"}
+		for k, v := range sc.launchEnv {
+			launchEnv[k] = v
+		}
+		l := b.launch(t, typ, launchEnv)
+		if ln := l.waitListener(t, port); !ln.IP.Equal(loopbackIP) {
+			t.Errorf("the debugger listens on %s, want 127.0.0.1 (BPL_DEBUG_BIND)", ln.Addr())
+		}
 		addr := fmt.Sprintf("127.0.0.1:%d", port)
 		switch sc.runtime {
 		case "node":
@@ -288,6 +322,17 @@ func runShape(t *testing.T, env *harness.Env, sc shape) {
 			jdbHitBreakpoint(t, addr, "sample.Server", harness.LineOf(t, file, "BREAKPOINT java-http"), l.url, "hello from java-http")
 		default:
 			t.Fatalf("unknown runtime %q", sc.runtime)
+		}
+		if sc.oneAgent {
+			ls, err := l.ListenersOf()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range ls {
+				if s.Port != port && s.Port != l.port {
+					t.Errorf("a second listener besides the app (%d) and the debugger (%d): %s held by pid %d\n%s", l.port, port, s.Addr(), s.PID, l.Tree())
+				}
+			}
 		}
 	}
 }
