@@ -109,6 +109,13 @@ var shapes = []shape{
 		pending: "see through tini -g -- node FILE",
 	},
 	{
+		name: "node-start reload: watchexec --restart --watch APP --shell none -- node server.js", app: "node-http",
+		fixtures: []string{"paketo-node-engine", "paketo-watchexec", "paketo-node-start"},
+		env:      map[string]string{"BP_LIVE_RELOAD_ENABLED": "true"}, runtime: "node",
+		prepare: fixtureWatchexec,
+		pending: "see through watchexec (each restart must come back under the debugger on the same port)",
+	},
+	{
 		name: "npm-start sh start.sh", app: "node-http",
 		fixtures: []string{"paketo-node-engine", "paketo-npm-start"}, runtime: "node",
 	},
@@ -180,6 +187,25 @@ var shapes = []shape{
 		pending: "win over libjvm's debug-9: today its agent loads first (address=*:PORT, BPL_DEBUG_BIND=127.0.0.1 " +
 			"ignored) and the wrapper leaves JAVA_TOOL_OPTIONS as it is",
 	},
+}
+
+// WatchexecVersion is the watchexec-cli the reload shapes run, built from
+// source with cargo (no prebuilt binary): see fixtureWatchexec.
+const WatchexecVersion = "2.3.2"
+
+// fixtureWatchexec puts watchexec in the app's .fixture-watchexec/, where the
+// watchexec fixture takes it from. It skips unless the binary is in the tools
+// cache: `cargo install watchexec-cli --version 2.3.2 --locked --root
+// $BP_DEBUG_CACHE/watchexec-v2.3.2` (about 15 minutes on 2 cores).
+func fixtureWatchexec(t *testing.T, ws *harness.Workspace) {
+	t.Helper()
+	bin := filepath.Join(ws.Env().Cache, "watchexec-v"+WatchexecVersion, "bin", "watchexec")
+	data, err := os.ReadFile(bin)
+	if err != nil {
+		t.Skipf("no watchexec %s in the tools cache (build it with cargo install watchexec-cli --version %s --locked --root %s): %v",
+			WatchexecVersion, WatchexecVersion, filepath.Dir(filepath.Dir(bin)), err)
+	}
+	ws.WriteAppFile(filepath.Join(".fixture-watchexec", "watchexec"), string(data), 0o755)
 }
 
 // berryLock is the yarn.lock yarn 4.5.3 writes for node-http (no
