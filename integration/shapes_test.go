@@ -103,6 +103,16 @@ var shapes = []shape{
 		pending: "bash -c lines with $PORT, gunicorn (a console script of the venv), breakpoints in workers",
 	},
 	{
+		name: "heroku procfile bash -c ./run.sh (an opaque script): left alone with a WARNING", app: "python-http",
+		fixtures: []string{"paketo-cpython", "paketo-python-start", "heroku-procfile"},
+		files:    map[string]string{"Procfile": "web: ./run.sh\n"},
+		prepare: func(t *testing.T, ws *harness.Workspace) {
+			ws.WriteAppFile("run.sh", "#!/bin/sh\nexec python server.py\n", 0o755)
+		},
+		outcome: shapeWarns, construct: "run.sh",
+		pending: "a default process that cannot be debugged must be a WARNING naming the construct (issue 12 item 8)",
+	},
+	{
 		name: "node-start under tini (BP_LAUNCH_WITH_TINI)", app: "node-http",
 		fixtures: []string{"paketo-node-engine", "paketo-tini", "paketo-node-start"},
 		env:      map[string]string{"BP_LAUNCH_WITH_TINI": "true"}, runtime: "node",
