@@ -60,6 +60,10 @@ func (e *Env) Fixture(t testing.TB, name string) Buildpack {
 	if err != nil {
 		t.Fatalf("fixture buildpack %s: %v", name, err)
 	}
+	// Fixtures that ship Go programs (exec.d helpers) are staged built.
+	if bp, err = e.withFixtureTools(bp); err != nil {
+		t.Fatalf("fixture buildpack %s: %v", name, err)
+	}
 	return bp
 }
 

@@ -1,0 +1,412 @@
+// Issue 12's real shapes, one table: each is built with the faithful fixture
+// buildpacks and the debug buildpack under the real lifecycle, then either a
+// real client hits a breakpoint through the debugger the image starts, or the
+// debug buildpack must have left the process alone with a WARNING naming the
+// construct. Cases the buildpack cannot handle yet carry `pending` (what is
+// missing) and skip; SHAPES_RUN_PENDING=1 runs them anyway, to see where the
+// C work stands.
+package integration
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/cnbdebug/debug-buildpack/integration/harness"
+)
+
+type shapeOutcome int
+
+const (
+	// shapeDebugs: the default process, launched with BPL_DEBUG_PORT, has a
+	// debugger on that port and a real client hits the app's breakpoint.
+	shapeDebugs shapeOutcome = iota
+	// shapeWarns: the build log has a WARNING naming `construct`, and the
+	// process is still the other buildpack's.
+	shapeWarns
+)
+
+type shape struct {
+	name     string
+	app      string
+	fixtures []string
+	env      map[string]string // platform env besides BP_DEBUG=true
+	files    map[string]string // app files written over the sample app
+	prepare  func(t *testing.T, ws *harness.Workspace)
+	runtime  string // node, python, jvm: which client to use
+	outcome  shapeOutcome
+	// construct is what the WARNING must name (shapeWarns).
+	construct string
+	// launchEnv is added to the launch env (e.g. BPL_DEBUG_ENABLED=true,
+	// which turns on Paketo's own exec.d debug helpers too).
+	launchEnv map[string]string
+	// oneAgent also checks that the process tree listens on the app's port
+	// and the debug port only: no second agent (libjvm's debug-9 on 8000,
+	// node-engine's inspector on 9229).
+	oneAgent bool
+	// pending says what the buildpack still lacks; the case skips.
+	pending string
+}
+
+var shapes = []shape{
+	{
+		name: "node-start without npm-install: node launch-only", app: "node-http",
+		fixtures: []string{"paketo-node-engine", "paketo-node-start"}, runtime: "node",
+	},
+	{
+		name: "python-start + procfile without requirements.txt: cpython launch-only", app: "python-http",
+		fixtures: []string{"paketo-cpython", "paketo-python-start", "paketo-procfile"},
+		files:    map[string]string{"Procfile": "web: python server.py\n"}, runtime: "python",
+		pending: "find python in launch-only layers (cpython is not on the build PATH): 'python was not found at build time'",
+	},
+	{
+		name: "heroku procfile bash -c with $PORT (python)", app: "python-http",
+		fixtures: []string{"paketo-cpython", "paketo-python-start", "heroku-procfile"},
+		files:    map[string]string{"Procfile": "web: exec python server.py --port $PORT\n"}, runtime: "python",
+		pending: "unwrap bash -c lines with parameter expansions, and find python in launch-only layers",
+	},
+	{
+		name: "heroku procfile bash -c with ${PORT:-8080} (node)", app: "node-http",
+		fixtures: []string{"paketo-node-engine", "paketo-node-start", "heroku-procfile"},
+		files:    map[string]string{"Procfile": "web: node server.js --port=${PORT:-8080}\n"}, runtime: "node",
+		pending: "unwrap bash -c lines with parameter expansions (${V:-x})",
+	},
+	{
+		name: "heroku procfile bash -c java -Dserver.port=$PORT", app: "java-http",
+		fixtures: []string{"paketo-bellsoft-liberica", "paketo-executable-jar", "heroku-procfile"},
+		files:    map[string]string{"Procfile": "web: java -Dserver.port=$PORT sample.Server\n"}, runtime: "jvm",
+		prepare: func(t *testing.T, ws *harness.Workspace) { ws.Javac("src/sample/Server.java") },
+		pending: "unwrap bash -c java lines; win over libjvm's debug-9 helper (BPL_DEBUG_ENABLED adds its own jdwp on *:8000)",
+	},
+	{
+		name: "paketo procfile shell process gunicorn --bind 0.0.0.0:$PORT with workers", app: "python-wsgi",
+		fixtures: []string{"paketo-cpython", "paketo-pip", "paketo-pip-install", "paketo-python-start", "paketo-procfile"},
+		files:    map[string]string{"Procfile": "web: gunicorn app:app --workers 2 --bind 0.0.0.0:$PORT\n"}, runtime: "python",
+		prepare: vendorGunicorn,
+		pending: "shell (direct = false) lines with $PORT, gunicorn as a console script in the launch-only packages layer, breakpoints in workers",
+	},
+	{
+		name: "heroku python + procfile bash -c python server.py", app: "python-http",
+		fixtures: []string{"heroku-python", "heroku-procfile"},
+		files:    map[string]string{"Procfile": "web: python server.py\n"}, runtime: "python",
+	},
+	{
+		name: "heroku python venv + procfile bash -c gunicorn with workers and $PORT", app: "python-wsgi",
+		fixtures: []string{"heroku-python", "heroku-procfile"},
+		files:    map[string]string{"Procfile": "web: gunicorn app:app --workers 2 --bind 0.0.0.0:$PORT\n"}, runtime: "python",
+		prepare: vendorGunicorn,
+		pending: "bash -c lines with $PORT, gunicorn (a console script of the venv), breakpoints in workers",
+	},
+	{
+		name: "heroku procfile bash -c ./run.sh (an opaque script): left alone with a WARNING", app: "python-http",
+		fixtures: []string{"paketo-cpython", "paketo-python-start", "heroku-procfile"},
+		files:    map[string]string{"Procfile": "web: ./run.sh\n"},
+		prepare: func(t *testing.T, ws *harness.Workspace) {
+			ws.WriteAppFile("run.sh", "#!/bin/sh\nexec python server.py\n", 0o755)
+		},
+		outcome: shapeWarns, construct: "run.sh",
+		pending: "a default process that cannot be debugged must be a WARNING naming the construct (issue 12 item 8)",
+	},
+	{
+		name: "node-start under tini (BP_LAUNCH_WITH_TINI)", app: "node-http",
+		fixtures: []string{"paketo-node-engine", "paketo-tini", "paketo-node-start"},
+		env:      map[string]string{"BP_LAUNCH_WITH_TINI": "true"}, runtime: "node",
+		pending: "see through tini -g -- node FILE",
+	},
+	{
+		name: "node-start reload: watchexec --restart --watch APP --shell none -- node server.js", app: "node-http",
+		fixtures: []string{"paketo-node-engine", "paketo-watchexec", "paketo-node-start"},
+		env:      map[string]string{"BP_LIVE_RELOAD_ENABLED": "true"}, runtime: "node",
+		prepare: fixtureWatchexec,
+		pending: "see through watchexec (each restart must come back under the debugger on the same port); " +
+			"today 'watchexec' is not even found in its launch-only layer",
+	},
+	{
+		name: "npm-start sh start.sh", app: "node-http",
+		fixtures: []string{"paketo-node-engine", "paketo-npm-start"}, runtime: "node",
+	},
+	{
+		name: "npm-start start.sh with cd DIR && and prestart/poststart", app: "node-http",
+		fixtures: []string{"paketo-node-engine", "paketo-npm-start"}, runtime: "node",
+		env: map[string]string{"BP_NODE_PROJECT_PATH": "web"},
+		prepare: func(t *testing.T, ws *harness.Workspace) {
+			for _, f := range []string{"server.js"} {
+				data, err := os.ReadFile(filepath.Join(ws.App, f))
+				if err != nil {
+					t.Fatal(err)
+				}
+				ws.WriteAppFile(filepath.Join("web", f), string(data), 0o644)
+			}
+			ws.WriteAppFile("web/package.json", `{"name":"web","version":"1.0.0","private":true,"scripts":{"prestart":"echo prestart","start":"node server.js","poststart":"echo poststart"}}`+"\n", 0o644)
+		},
+		pending: "see through start.sh's cd DIR && prestart && start && poststart chain",
+	},
+	{
+		name: "heroku nodejs [npm, start]", app: "node-http",
+		fixtures: []string{"heroku-nodejs"}, runtime: "node",
+	},
+	{
+		name: "heroku nodejs [yarn, start] (yarn 1)", app: "node-http",
+		fixtures: []string{"heroku-nodejs"}, runtime: "node",
+		files:   map[string]string{"package.json": nodePackageJSON("yarn@1.22.22")},
+		prepare: nodePackageManager("yarn@1.22.22"),
+		pending: "yarn start: see through yarn 1 to the app's node",
+	},
+	{
+		name: "heroku nodejs [yarn, start] (yarn 4, berry, PnP)", app: "node-http",
+		fixtures: []string{"heroku-nodejs"}, runtime: "node",
+		files:   map[string]string{"package.json": nodePackageJSON("yarn@4.5.3"), "yarn.lock": berryLock},
+		prepare: nodePackageManager("@yarnpkg/cli-dist@4.5.3"),
+		pending: "yarn start (berry): see through yarn to the app's node, which berry starts with --require .pnp.cjs",
+	},
+	{
+		name: "heroku nodejs [pnpm, start]", app: "node-http",
+		fixtures: []string{"heroku-nodejs"}, runtime: "node",
+		files:   map[string]string{"package.json": nodePackageJSON("pnpm@9.15.9")},
+		prepare: nodePackageManager("pnpm@9.15.9"),
+		pending: "pnpm start: see through pnpm to the app's node",
+	},
+	{
+		name: "paketo yarn-start bash -c <start script>", app: "node-http",
+		fixtures: []string{"paketo-node-engine", "paketo-yarn", "paketo-yarn-start"}, runtime: "node",
+		files:   map[string]string{"yarn.lock": "# yarn lockfile v1\n\n\n"},
+		prepare: nodePackageManager("yarn@1.22.22"),
+	},
+	{
+		name: "node-engine's inspector helper on (BPL_DEBUG_ENABLED=true), node-start", app: "node-http",
+		fixtures: []string{"paketo-node-engine", "paketo-node-start"}, runtime: "node",
+		launchEnv: map[string]string{"BPL_DEBUG_ENABLED": "true"}, oneAgent: true,
+	},
+	{
+		name: "node-engine's inspector helper on (BPL_DEBUG_ENABLED=true), procfile npm start", app: "node-http",
+		fixtures: []string{"paketo-node-engine", "paketo-procfile"}, runtime: "node",
+		files:     map[string]string{"Procfile": "web: npm start\n"},
+		launchEnv: map[string]string{"BPL_DEBUG_ENABLED": "true"}, oneAgent: true,
+		pending: "drop the --inspect node-engine's inspector put in NODE_OPTIONS: today npm's own node " +
+			"(npm-cli.js) gets the inspector and the wrapper says 'NODE_OPTIONS already gives the app's node --inspect'",
+	},
+	{
+		name: "libjvm's debug-9 helper on (BPL_DEBUG_ENABLED=true), executable-jar", app: "java-http",
+		fixtures: []string{"paketo-bellsoft-liberica", "paketo-executable-jar"}, runtime: "jvm",
+		prepare:   func(t *testing.T, ws *harness.Workspace) { ws.Javac("src/sample/Server.java") },
+		launchEnv: map[string]string{"BPL_DEBUG_ENABLED": "true"}, oneAgent: true,
+		pending: "win over libjvm's debug-9: today its agent loads first (address=*:PORT, BPL_DEBUG_BIND=127.0.0.1 " +
+			"ignored) and the wrapper leaves JAVA_TOOL_OPTIONS as it is",
+	},
+}
+
+// WatchexecVersion is the watchexec-cli the reload shapes run, built from
+// source with cargo (no prebuilt binary): see fixtureWatchexec.
+const WatchexecVersion = "2.3.2"
+
+// fixtureWatchexec puts watchexec in the app's .fixture-watchexec/, where the
+// watchexec fixture takes it from. It skips unless the binary is in the tools
+// cache: `cargo install watchexec-cli --version 2.3.2 --locked --root
+// $BP_DEBUG_CACHE/watchexec-v2.3.2` (about 15 minutes on 2 cores).
+func fixtureWatchexec(t *testing.T, ws *harness.Workspace) {
+	t.Helper()
+	bin := filepath.Join(ws.Env().Cache, "watchexec-v"+WatchexecVersion, "bin", "watchexec")
+	data, err := os.ReadFile(bin)
+	if err != nil {
+		t.Skipf("no watchexec %s in the tools cache (build it with cargo install watchexec-cli --version %s --locked --root %s): %v",
+			WatchexecVersion, WatchexecVersion, filepath.Dir(filepath.Dir(bin)), err)
+	}
+	ws.WriteAppFile(filepath.Join(".fixture-watchexec", "watchexec"), string(data), 0o755)
+}
+
+// berryLock is the yarn.lock yarn 4.5.3 writes for node-http (no
+// dependencies), so `yarn install --immutable` passes offline.
+const berryLock = `# This file is generated by running "yarn install" inside your project.
+# Manual changes might be lost - proceed with caution!
+
+__metadata:
+  version: 8
+  cacheKey: 10c0
+
+"node-http@workspace:.":
+  version: 0.0.0-use.local
+  resolution: "node-http@workspace:."
+  languageName: unknown
+  linkType: soft
+`
+
+// nodePackageJSON is node-http's package.json with a packageManager field.
+func nodePackageJSON(pm string) string {
+	return `{"name":"node-http","version":"1.0.0","private":true,"packageManager":"` + pm + `","scripts":{"start":"node server.js"}}` + "\n"
+}
+
+// nodePackageManager puts the npm tarball of pm ("yarn@1.22.22") in the
+// app's .fixture-pm/, fetched once with `npm pack` into the tools cache; the
+// fixtures install it from there as the real ones install it from the
+// registry.
+func nodePackageManager(pm string) func(t *testing.T, ws *harness.Workspace) {
+	return func(t *testing.T, ws *harness.Workspace) {
+		t.Helper()
+		at := strings.LastIndex(pm, "@")
+		name, version := pm[:at], pm[at+1:]
+		// npm pack names @scope/name as scope-name-<version>.tgz.
+		file := strings.ReplaceAll(strings.TrimPrefix(name, "@"), "/", "-") + "-" + version + ".tgz"
+		dir := filepath.Join(ws.Env().Cache, "shape-npm-packages")
+		path := filepath.Join(dir, file)
+		if _, err := os.Stat(path); err != nil {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			tmp, err := os.MkdirTemp(dir, "pack-")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer os.RemoveAll(tmp)
+			cmd := exec.Command("npm", "pack", pm, "--pack-destination", tmp)
+			cmd.Dir = tmp
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Skipf("npm pack %s: %v\n%s", pm, err, out)
+			}
+			if err := os.Rename(filepath.Join(tmp, file), path); err != nil {
+				t.Fatal(err)
+			}
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ws.WriteAppFile(filepath.Join(".fixture-pm", file), string(data), 0o644)
+	}
+}
+
+// shapeWheels caches gunicorn and its one dependency, fetched with pip (as the
+// debug buildpack's debugpy wheels are), once per test process.
+var (
+	shapeWheelsOnce sync.Once
+	shapeWheelsDir  string
+	shapeWheelsErr  error
+)
+
+// vendorGunicorn fills the app's vendor/ so the pip-install fixture installs
+// offline, as the real pip-install does when vendor/ exists.
+func vendorGunicorn(t *testing.T, ws *harness.Workspace) {
+	t.Helper()
+	shapeWheelsOnce.Do(func() {
+		shapeWheelsDir = filepath.Join(ws.Env().Cache, "shape-wheels-gunicorn-23.0.0")
+		if _, err := os.Stat(filepath.Join(shapeWheelsDir, "gunicorn-23.0.0-py3-none-any.whl")); err == nil {
+			return
+		}
+		tmp := shapeWheelsDir + ".tmp"
+		_ = os.RemoveAll(tmp)
+		out, err := exec.Command("pip", "download", "--no-deps", "--only-binary=:all:", "-d", tmp,
+			"gunicorn==23.0.0", "packaging==24.2").CombinedOutput()
+		if err != nil {
+			shapeWheelsErr = fmt.Errorf("pip download: %v\n%s", err, out)
+			return
+		}
+		shapeWheelsErr = os.Rename(tmp, shapeWheelsDir)
+	})
+	if shapeWheelsErr != nil {
+		t.Skipf("gunicorn wheels unavailable: %v", shapeWheelsErr)
+	}
+	entries, err := os.ReadDir(shapeWheelsDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(shapeWheelsDir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ws.WriteAppFile(filepath.Join("vendor", e.Name()), string(data), 0o644)
+	}
+}
+
+func TestShapes(t *testing.T) {
+	t.Parallel()
+	env := harness.Require(t)
+	runPending := os.Getenv("SHAPES_RUN_PENDING") != ""
+	for _, sc := range shapes {
+		sc := sc
+		t.Run(sc.name, func(t *testing.T) {
+			if sc.pending != "" && !runPending {
+				t.Skip("pending: " + sc.pending)
+			}
+			runShape(t, env, sc)
+		})
+	}
+}
+
+func runShape(t *testing.T, env *harness.Env, sc shape) {
+	b := buildDebugApp(t, env, debugApp{app: sc.app, fixtures: sc.fixtures, platformEnv: sc.env,
+		prepare: func(ws *harness.Workspace) {
+			for name, content := range sc.files {
+				ws.WriteAppFile(name, content, 0o644)
+			}
+			if sc.prepare != nil {
+				sc.prepare(t, ws)
+			}
+		}})
+	t.Logf("debug buildpack log:\n%s", b.log)
+	typ := b.md.BuildpackDefaultProcessType
+	proc, ok := b.md.Process(typ)
+	if !ok {
+		t.Fatalf("no default process %q in metadata.toml", typ)
+	}
+	switch sc.outcome {
+	case shapeWarns:
+		warned := false
+		for _, line := range strings.Split(b.log, "\n") {
+			if strings.Contains(line, "WARNING") && strings.Contains(line, sc.construct) {
+				warned = true
+			}
+		}
+		if !warned {
+			t.Errorf("no WARNING naming %q in the debug buildpack's log", sc.construct)
+		}
+		if proc.BuildpackID == harness.DebugBuildpackID {
+			t.Errorf("process %s was rewritten (%q) although the build warned it cannot be debugged", typ, proc.Argv())
+		}
+	case shapeDebugs:
+		port := harness.FreePort(t)
+		launchEnv := map[string]string{"BPL_DEBUG_PORT": strconv.Itoa(port), "BPL_DEBUG_BIND": "127.0.0.1"}
+		for k, v := range sc.launchEnv {
+			launchEnv[k] = v
+		}
+		l := b.launch(t, typ, launchEnv)
+		if ln := l.waitListener(t, port); !ln.IP.Equal(loopbackIP) {
+			t.Errorf("the debugger listens on %s, want 127.0.0.1 (BPL_DEBUG_BIND)", ln.Addr())
+		}
+		addr := fmt.Sprintf("127.0.0.1:%d", port)
+		switch sc.runtime {
+		case "node":
+			file := filepath.Join(b.ws.App, "server.js")
+			if sc.env["BP_NODE_PROJECT_PATH"] != "" {
+				file = filepath.Join(b.ws.App, sc.env["BP_NODE_PROJECT_PATH"], "server.js")
+			}
+			cdpHitBreakpoint(t, addr, file, harness.LineOf(t, file, "BREAKPOINT node-http"), l.url, "hello from node-http", false)
+		case "python":
+			file, marker, want := filepath.Join(b.ws.App, "server.py"), "BREAKPOINT python-http", "hello from python-http"
+			if sc.app == "python-wsgi" {
+				file, marker, want = filepath.Join(b.ws.App, "app.py"), "BREAKPOINT python-wsgi", "hello from python-wsgi"
+			}
+			dapHitBreakpoint(t, addr, file, harness.LineOf(t, file, marker), l.url, want)
+		case "jvm":
+			file := filepath.Join(b.ws.App, "src", "sample", "Server.java")
+			jdbHitBreakpoint(t, addr, "sample.Server", harness.LineOf(t, file, "BREAKPOINT java-http"), l.url, "hello from java-http")
+		default:
+			t.Fatalf("unknown runtime %q", sc.runtime)
+		}
+		if sc.oneAgent {
+			ls, err := l.ListenersOf()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range ls {
+				if s.Port != port && s.Port != l.port {
+					t.Errorf("a second listener besides the app (%d) and the debugger (%d): %s held by pid %d\n%s", l.port, port, s.Addr(), s.PID, l.Tree())
+				}
+			}
+		}
+	}
+}
