@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -162,4 +163,56 @@ func TestHTTPSRedirectToHTTPIsRefused(t *testing.T) {
 	if n := atomic.LoadInt64(plainHits); n != 0 {
 		t.Errorf("the http target was fetched %d times", n)
 	}
+}
+
+// Another uid runs what the layer holds, so a strict umask in the build
+// must not make it 0700/0600: directories (implicit ones too) are 0755,
+// files 0644 or 0755.
+func TestUmask077KeepsTheLayerReadable(t *testing.T) {
+	srv := newServer(t, false)
+	body := tarGz(t,
+		entry{name: "tool-2.0/bin/tool", mode: 0o700, data: []byte("#!tool v2\n")},
+		entry{name: "tool-2.0/share/deep/er/doc.txt", mode: 0o600, data: []byte("doc\n")},
+	)
+	srv.serve("/tool-2.0.tar.gz", body)
+	dir := t.TempDir()
+	layers := filepath.Join(dir, "layers")
+	if err := os.MkdirAll(layers, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	catalog := writeCatalog(t, dir, dep{version: "2.0", uri: srv.URL + "/tool-2.0.tar.gz", sha: sum(body), strip: 1})
+	script := `umask 077 && exec "$@"`
+	args := append([]string{"-c", script, "sh", cliPath(t), "install", "--buildpack-toml", catalog, "--id", "tool",
+		"--version", "2.0", "--layers", layers, "--launch"}, fast...)
+	cmd := exec.Command("/bin/sh", args...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	snap := snapshot(t, layers)
+	for path, what := range snap {
+		switch {
+		case strings.HasPrefix(what, "dir:") && what != "dir:755":
+			t.Errorf("%s: %s, want dir:755", path, what)
+		case strings.HasPrefix(what, "file:") && !strings.HasPrefix(what, "file:644:") && !strings.HasPrefix(what, "file:755:"):
+			t.Errorf("%s: %s, want 644 or 755", path, what)
+		}
+	}
+	if !strings.HasPrefix(snap["debug-tools/tool/bin/tool"], "file:755:") {
+		t.Errorf("bin/tool: %s", snap["debug-tools/tool/bin/tool"])
+	}
+	if len(snap) < 8 {
+		t.Errorf("layer too small: %v", snap)
+	}
+}
+
+// Names past 4095 bytes (PATH_MAX - 1) used to be cut silently to a
+// different, shorter name.
+func TestOverlongEntryNameIsRefused(t *testing.T) {
+	srv := newServer(t, false)
+	long := "tool-2.0/" + strings.Repeat("d123456789/", 420) + "file"
+	body := tarGz(t, entry{name: long, data: []byte("x")})
+	srv.serve("/tool-2.0.tar.gz", body)
+	w := prepare(t, srv, "", dep{uri: srv.URL + "/tool-2.0.tar.gz", sha: sum(body), strip: 1})
+	w.expectFailure(t, []string{srv.URL + "/tool-2.0.tar.gz", fmt.Sprintf("name of %d bytes is longer than 4095", len(long))})
 }

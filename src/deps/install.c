@@ -208,7 +208,8 @@ int deps_install(const struct deps_dependency *dep, const struct deps_fetch_opti
     }
     if (file_remove_tree(staging, err) != 0)
         goto cleanup;
-    if (mkdir(staging, 0755) != 0) {
+    /* chmod: the umask must not narrow what the app's uid may enter. */
+    if (mkdir(staging, 0755) != 0 || chmod(staging, 0755) != 0) {
         error_set(err, "creating %s: %s", staging, strerror(errno));
         goto cleanup;
     }
