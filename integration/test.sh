@@ -26,6 +26,10 @@ step "Unit tests"
 ( cd build && ctest --output-on-failure -j2 ) | tee build/ctest.log
 summary+=("unit (ctest): $(grep -E 'tests passed|tests failed' build/ctest.log | tail -1)")
 
+step "Reliability fault matrix (bench/reliability.sh: hostile files, archives, servers)"
+bench/reliability.sh bin | tee build/reliability.log
+summary+=("reliability: $(tail -1 build/reliability.log)")
+
 step "Static analysis (cppcheck)"
 cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 \
   --inline-suppr -I src src tests

@@ -12,10 +12,12 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/fileio.h"
 #include "common/log.h"
+#include "common/xalloc.h"
 
 #define MAX_RETRY_DELAY_MS 30000L
 #define CA_BUNDLE_MAX (16u << 20)
@@ -224,18 +226,44 @@ static int download_timeout(const struct deps_fetch_options *opt, long *out, str
         *out = opt->download_timeout_s;
         return 0;
     }
-    const char *v = deps_getenv(opt, "BP_DEBUG_DOWNLOAD_TIMEOUT");
-    if (v == NULL)
+    /* <platform>/env first (what `pack build --env` writes: the user's
+     * explicit value), then the caller's lookup (the process environment). */
+    char *from_file = NULL;
+    if (opt->platform_dir != NULL) {
+        char *path = xasprintf("%s/env/BP_DEBUG_DOWNLOAD_TIMEOUT", opt->platform_dir);
+        struct stat st;
+        int rc = 0;
+        if (lstat(path, &st) == 0 &&
+            file_read_all(path, 256, &from_file, NULL, err) != 0)
+            rc = -1;
+        free(path);
+        if (rc != 0)
+            return -1;
+        if (from_file != NULL) {
+            size_t n = strlen(from_file);
+            while (n > 0 && (from_file[n - 1] == '\n' || from_file[n - 1] == '\r'))
+                from_file[--n] = '\0';
+        }
+    }
+    const char *v = from_file != NULL && from_file[0] != '\0'
+                        ? from_file
+                        : deps_getenv(opt, "BP_DEBUG_DOWNLOAD_TIMEOUT");
+    if (v == NULL) {
+        free(from_file);
         return 0;
+    }
     char *end = NULL;
     errno = 0;
     long n = strtol(v, &end, 10);
     /* A day is far past any sane download and keeps the ms arithmetic small. */
+    int rc = 0;
     if (errno != 0 || end == v || *end != '\0' || n <= 0 || n > 86400)
-        return error_set(err, "BP_DEBUG_DOWNLOAD_TIMEOUT=\"%s\": expected whole seconds from 1 to 86400",
-                         v);
-    *out = n;
-    return 0;
+        rc = error_set(err, "BP_DEBUG_DOWNLOAD_TIMEOUT=\"%s\": expected whole seconds from 1 to 86400",
+                       v);
+    else
+        *out = n;
+    free(from_file);
+    return rc;
 }
 
 static long long monotonic_ms(void)
