@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -163,6 +164,40 @@ static void test_remove_tree_deeper_than_path_max(void **state)
     assert_false(file_exists(f));
 }
 
+/* Depth costs no descriptors: 400 levels go with only 32 fds allowed (an
+ * archive can nest 2048 levels within PATH_MAX; soft limits of 1024 are common). */
+static void test_remove_tree_deep_with_few_fds(void **state)
+{
+    (void)state;
+    char top[512];
+    snprintf(top, sizeof top, "%s/deep", dir);
+    assert_int_equal(mkdir(top, 0755), 0);
+    int fd = open(top, O_RDONLY | O_DIRECTORY);
+    for (int i = 0; fd >= 0 && i < 400; i++) {
+        int f = openat(fd, "file", O_WRONLY | O_CREAT, 0644);
+        assert_true(f >= 0);
+        close(f);
+        assert_int_equal(mkdirat(fd, "a", 0755), 0);
+        if (i % 3 == 0)
+            assert_int_equal(mkdirat(fd, "b", 0755), 0);
+        int next = openat(fd, "a", O_RDONLY | O_DIRECTORY);
+        close(fd);
+        fd = next;
+    }
+    assert_true(fd >= 0);
+    close(fd);
+    struct rlimit old, few = {32, 0};
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+    few.rlim_max = old.rlim_max;
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &few), 0);
+    struct bp_error err = {{0}};
+    int rc = file_remove_tree(top, &err);
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+    if (rc != 0)
+        fail_msg("%s", err.message);
+    assert_false(file_exists(top));
+}
+
 /* Symlinks are removed, never followed. */
 static void test_remove_tree_keeps_link_targets(void **state)
 {
@@ -292,6 +327,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_modes_survive_umask_077, setup, teardown),
         cmocka_unit_test_setup_teardown(test_remove_tree_deeper_than_path_max, setup, teardown),
         cmocka_unit_test_setup_teardown(test_remove_tree_keeps_link_targets, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_remove_tree_deep_with_few_fds, setup, teardown),
         cmocka_unit_test_setup_teardown(test_probe_captures_output, setup, teardown),
         cmocka_unit_test_setup_teardown(test_probe_missing_command, setup, teardown),
         cmocka_unit_test_setup_teardown(test_probe_deadline_kills_group, setup, teardown),

@@ -154,51 +154,104 @@ int file_mkdirs(const char *path, struct bp_error *err)
     return 0;
 }
 
-/* Empties the directory dfd (owned: closed here) depth first with
- * openat/unlinkat, so no path grows with the depth of the tree: a tree
- * deeper than PATH_MAX is removed like any other. Symlinks are unlinked,
- * never followed (O_NOFOLLOW), and each level costs one descriptor. */
-static int remove_contents(int dfd, const char *top, struct bp_error *err)
+/* One directory on the way down: its name in its parent, and the parent's
+ * identity, checked when climbing back up through "..". */
+struct level {
+    char *name;
+    dev_t parent_dev;
+    ino_t parent_ino;
+};
+
+/* Empties the directory fd (owned: closed here) depth first with
+ * openat/unlinkat, holding one descriptor at a time whatever the depth: a
+ * tree deeper than PATH_MAX, or deeper than the open-file limit, is removed
+ * like any other. Symlinks are unlinked, never followed (O_NOFOLLOW), and a
+ * directory moved away mid-removal stops it (the ".." check). */
+static int remove_contents(int fd, const char *top, struct bp_error *err)
 {
-    DIR *d = fdopendir(dfd);
-    if (d == NULL) {
-        int e = errno;
-        close(dfd);
-        return error_set(err, "removing %s: %s", top, strerror(e));
-    }
-    int rc = 0;
-    struct dirent *e;
+    struct level *stack = NULL;
+    size_t depth = 0, cap = 0;
+    int rc = -1;
     for (;;) {
+        /* A fresh open file description, so each scan starts at the top. */
+        int scan_fd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *d = scan_fd >= 0 ? fdopendir(scan_fd) : NULL;
+        if (d == NULL) {
+            error_set(err, "removing %s: %s", top, strerror(errno));
+            if (scan_fd >= 0)
+                close(scan_fd);
+            goto cleanup;
+        }
+        char *sub = NULL;
+        struct dirent *e;
         errno = 0;
-        if ((e = readdir(d)) == NULL) {
-            if (errno != 0)
-                rc = error_set(err, "removing %s: %s", top, strerror(errno));
+        while ((e = readdir(d)) != NULL) {
+            const char *name = e->d_name;
+            if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+                continue;
+            if (unlinkat(fd, name, 0) == 0 || errno == ENOENT) {
+                errno = 0;
+                continue;
+            }
+            if (errno != EISDIR && errno != EPERM) {
+                error_set(err, "removing %s: %s: %s", top, name, strerror(errno));
+                closedir(d);
+                goto cleanup;
+            }
+            sub = xstrdup(name);
             break;
         }
-        const char *name = e->d_name;
-        if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+        if (e == NULL && errno != 0) {
+            error_set(err, "removing %s: %s", top, strerror(errno));
+            closedir(d);
+            goto cleanup;
+        }
+        closedir(d);
+        if (sub != NULL) {
+            struct stat st;
+            int next = -1;
+            if (fstat(fd, &st) != 0 ||
+                (next = openat(fd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+                error_set(err, "removing %s: %s: %s", top, sub, strerror(errno));
+                free(sub);
+                goto cleanup;
+            }
+            if (depth == cap) {
+                cap = cap ? cap * 2 : 64;
+                stack = xreallocarray(stack, cap, sizeof *stack);
+            }
+            stack[depth++] = (struct level){sub, st.st_dev, st.st_ino};
+            close(fd);
+            fd = next;
             continue;
-        if (unlinkat(dirfd(d), name, 0) == 0 || errno == ENOENT)
-            continue;
-        if (errno != EISDIR && errno != EPERM) {
-            rc = error_set(err, "removing %s: %s: %s", top, name, strerror(errno));
-            break;
         }
-        int sub = openat(dirfd(d), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (sub < 0) {
-            rc = error_set(err, "removing %s: %s: %s", top, name, strerror(errno));
-            break;
+        if (depth == 0)
+            break; /* the top directory is empty */
+        struct level *up = &stack[depth - 1];
+        int parent = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        struct stat pst;
+        if (parent < 0 || fstat(parent, &pst) != 0 || pst.st_dev != up->parent_dev ||
+            pst.st_ino != up->parent_ino) {
+            error_set(err, "removing %s: %s was moved while being removed", top, up->name);
+            if (parent >= 0)
+                close(parent);
+            goto cleanup;
         }
-        if (remove_contents(sub, top, err) != 0) {
-            rc = -1;
-            break;
+        close(fd);
+        fd = parent;
+        if (unlinkat(fd, up->name, AT_REMOVEDIR) != 0 && errno != ENOENT) {
+            error_set(err, "removing %s: %s: %s", top, up->name, strerror(errno));
+            goto cleanup;
         }
-        if (unlinkat(dirfd(d), name, AT_REMOVEDIR) != 0 && errno != ENOENT) {
-            rc = error_set(err, "removing %s: %s: %s", top, name, strerror(errno));
-            break;
-        }
+        free(up->name);
+        depth--;
     }
-    closedir(d);
+    rc = 0;
+cleanup:
+    close(fd);
+    for (size_t i = 0; i < depth; i++)
+        free(stack[i].name);
+    free(stack);
     return rc;
 }
 
