@@ -10,7 +10,7 @@ set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 cd "$REPO"
 export GOFLAGS=-buildvcs=false GOTOOLCHAIN=${GOTOOLCHAIN:-local}
-FUZZ_SECONDS=${FUZZ_SECONDS:-15}
+FUZZ_SECONDS=${FUZZ_SECONDS:-8} # 13 targets: about 2 min; tests/fuzz/run-fuzz.sh --long for real runs
 T0=$(date +%s)
 step() { echo; echo "==> [$(( $(date +%s) - T0 ))s] $*"; }
 summary=()
@@ -19,12 +19,16 @@ step "Installing dependencies"
 integration/install-deps.sh
 
 step "Building the buildpack (bin/detect, bin/build, bin/debug-launch)"
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBP_WERROR=ON >/dev/null
 cmake --build build -j2
 
 step "Unit tests"
 ( cd build && ctest --output-on-failure -j2 ) | tee build/ctest.log
 summary+=("unit (ctest): $(grep -E 'tests passed|tests failed' build/ctest.log | tail -1)")
+
+step "Reliability fault matrix (bench/reliability.sh: hostile files, archives, servers)"
+bench/reliability.sh bin | tee build/reliability.log
+summary+=("reliability: $(tail -1 build/reliability.log)")
 
 step "Static analysis (cppcheck)"
 cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 \

@@ -100,3 +100,19 @@ if(BP_FUZZ)
   target_include_directories(elf_fuzz_seeds PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/data/elf)
   target_link_libraries(elf_fuzz_seeds PRIVATE bp_common)
 endif()
+
+# test_elf_hardening reads the executables this build made; fortify is only
+# expected where the top-level CMakeLists.txt turns it on.
+if(TARGET test_elf_hardening)
+  set(BP_EXPECT_FORTIFY 0)
+  if(BP_HARDEN AND NOT BP_SANITIZE AND NOT BP_FUZZ
+     AND CMAKE_BUILD_TYPE MATCHES "^(Release|RelWithDebInfo|MinSizeRel)$")
+    set(BP_EXPECT_FORTIFY 1)
+  endif()
+  target_compile_definitions(test_elf_hardening PRIVATE
+    BP_HARDENED_BIN_DIR="${BP_BIN_DIR}" BP_EXPECT_FORTIFY=${BP_EXPECT_FORTIFY})
+  add_dependencies(test_elf_hardening detect build debug-launch)
+  if(NOT BP_HARDEN)
+    set_tests_properties(test_elf_hardening PROPERTIES DISABLED TRUE)
+  endif()
+endif()

@@ -7,6 +7,8 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,6 +205,48 @@ static void test_failure_keeps_old_layer(void **state)
     toml_free(m2);
 }
 
+/* populate_ok plus a directory chain deeper than PATH_MAX, made with
+ * mkdirat so no single path is too long. */
+static int populate_deep(const char *dir, void *ctx, struct bp_error *err)
+{
+    if (populate_ok(dir, ctx, err) != 0)
+        return -1;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    char name[201];
+    memset(name, 'd', 200);
+    name[200] = '\0';
+    for (int i = 0; fd >= 0 && i < 2 * PATH_MAX / 201; i++) {
+        int next = mkdirat(fd, name, 0755) == 0 ? openat(fd, name, O_RDONLY | O_DIRECTORY) : -1;
+        close(fd);
+        fd = next;
+    }
+    if (fd < 0)
+        return error_set(err, "making the deep tree failed");
+    close(fd);
+    return 0;
+}
+
+/* Replacing a layer whose tree is deeper than PATH_MAX removes the old one:
+ * nothing named debug-tools.old.<pid> is left behind. */
+static void test_deep_old_layer_is_removed(void **state)
+{
+    (void)state;
+    reset();
+    struct toml_value *m1 = meta("1.0"), *m2 = meta("2.0");
+    enum layer_outcome out;
+    struct bp_error err = {{0}};
+    assert_int_equal(contribute(m1, populate_deep, "v1", true, false, true, &out, &err), 0);
+    assert_int_equal(contribute(m2, populate_deep, "v2", true, false, true, &out, &err), 0);
+    assert_int_equal(out, LAYER_CONTRIBUTED);
+    assert_int_equal(entries(), 2); /* debug-tools and debug-tools.toml only */
+    char *tool = read_text("debug-tools/bin/tool");
+    assert_string_equal(tool, "v2");
+    free(tool);
+    reset();
+    toml_free(m1);
+    toml_free(m2);
+}
+
 static void test_launch_only_reuse_without_dir(void **state)
 {
     (void)state;
@@ -360,6 +404,7 @@ int main(void)
         cmocka_unit_test(test_contribute_then_reuse),
         cmocka_unit_test(test_failure_keeps_old_layer),
         cmocka_unit_test(test_launch_only_reuse_without_dir),
+        cmocka_unit_test(test_deep_old_layer_is_removed),
         cmocka_unit_test(test_bad_requests),
         cmocka_unit_test(test_metadata_equal),
         cmocka_unit_test(test_metadata_and_sbom),

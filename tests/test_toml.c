@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,19 @@ static struct toml_value *parse_ok(const char *text)
 }
 
 /* Parses text that must fail and returns the message (static buffer). */
+/* The spec parser on a file's bytes: the fixtures hold \u0000, which
+ * toml_parse_file refuses on purpose (test_file_refuses_nul_escape). */
+static struct toml_value *parse_spec_file(const char *path, struct bp_error *err)
+{
+    char *text = NULL;
+    size_t len = 0;
+    if (file_read_all(path, 1 << 24, &text, &len, err) != 0)
+        return NULL;
+    struct toml_value *root = toml_parse(text, len, path, err);
+    free(text);
+    return root;
+}
+
 static const char *parse_err(const char *text)
 {
     static struct bp_error err;
@@ -160,7 +174,7 @@ static void test_parse_fixture_everything(void **state)
 {
     (void)state;
     struct bp_error err = {{0}};
-    struct toml_value *root = toml_parse_file(BP_TEST_DATA "/toml/everything.toml", &err);
+    struct toml_value *root = parse_spec_file(BP_TEST_DATA "/toml/everything.toml", &err);
     if (root == NULL)
         fail_msg("%s", err.message);
 
@@ -492,7 +506,7 @@ static void test_round_trip_fixtures(void **state)
         char path[512];
         snprintf(path, sizeof(path), "%s/toml/%s", BP_TEST_DATA, files[i]);
         struct bp_error err = {{0}};
-        struct toml_value *root = toml_parse_file(path, &err);
+        struct toml_value *root = parse_spec_file(path, &err);
         if (root == NULL)
             fail_msg("%s", err.message);
         free(assert_round_trip(root));
@@ -669,7 +683,7 @@ static void test_build_clone_is_deep(void **state)
 {
     (void)state;
     struct bp_error err = {{0}};
-    struct toml_value *root = toml_parse_file(BP_TEST_DATA "/toml/everything.toml", &err);
+    struct toml_value *root = parse_spec_file(BP_TEST_DATA "/toml/everything.toml", &err);
     assert_non_null(root);
     struct toml_value *copy = toml_clone(root);
     assert_non_null(copy);
@@ -741,6 +755,49 @@ static void test_large_table_lookup(void **state)
     toml_free(t);
 }
 
+/* Buildpack files feed C strings (commands, process types, paths, env):
+ * a \u0000 there used to cut them silently. toml_parse_file refuses it,
+ * naming file:line:col; toml_parse (the spec decoder) keeps lengths. */
+static void test_file_refuses_nul_escape(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/test_toml_nul.XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char *text = "[[processes]]\ntype = \"web\"\ncommand = [\"python\\u0000 -c evil\"]\n";
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    struct bp_error err = {{0}};
+    struct toml_value *root = toml_parse_file(path, &err);
+    assert_null(root);
+    char want[128];
+    snprintf(want, sizeof want, "%s:3:19: ", path);
+    assert_contains(err.message, want);
+    assert_contains(err.message, "\\u0000");
+
+    /* Keys too, and \U00000000. */
+    const char *key_text = "\"we\\U00000000b\" = 1\n";
+    fd = open(path, O_WRONLY | O_TRUNC);
+    assert_int_equal(write(fd, key_text, strlen(key_text)), (ssize_t)strlen(key_text));
+    close(fd);
+    root = toml_parse_file(path, &err);
+    assert_null(root);
+    snprintf(want, sizeof want, "%s:1:4: ", path);
+    assert_contains(err.message, want);
+
+    /* The in-memory parser keeps the length for spec conformance. */
+    root = toml_parse(text, strlen(text), "mem", &err);
+    assert_non_null(root);
+    const char *s = NULL;
+    size_t len = 0;
+    const struct toml_value *procs = toml_table_get(root, "processes");
+    const struct toml_value *cmd = toml_table_get(toml_array_at(procs, 0), "command");
+    assert_true(toml_get_string_len(toml_array_at(cmd, 0), &s, &len));
+    assert_int_equal(len, strlen("python") + 1 + strlen(" -c evil"));
+    toml_free(root);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -765,6 +822,7 @@ int main(void)
         cmocka_unit_test(test_build_clone_is_deep),
         cmocka_unit_test(test_build_datetime),
         cmocka_unit_test(test_large_table_lookup),
+        cmocka_unit_test(test_file_refuses_nul_escape),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -166,6 +166,7 @@ func goodTool(t *testing.T, marker string) []byte {
 type dep struct {
 	version, uri, sha string
 	strip             int
+	size              int64 // the catalog's size key when > 0
 }
 
 func writeCatalog(t *testing.T, dir string, deps ...dep) string {
@@ -175,6 +176,9 @@ func writeCatalog(t *testing.T, dir string, deps ...dep) string {
 	for _, d := range deps {
 		fmt.Fprintf(&b, "\n[[metadata.dependencies]]\n  id = \"tool\"\n  name = \"Tool\"\n  version = %q\n  uri = %q\n  checksum = \"sha256:%s\"\n  strip-components = %d\n  purls = [\"pkg:generic/tool@%s\"]\n  licenses = [{type = \"MIT\"}]\n",
 			d.version, d.uri, d.sha, d.strip, d.version)
+		if d.size > 0 {
+			fmt.Fprintf(&b, "  size = %d\n", d.size)
+		}
 	}
 	p := filepath.Join(dir, "buildpack.toml")
 	if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {

@@ -10,25 +10,29 @@
 
 /* Reads all of path into a malloc'd, NUL-terminated buffer (*out, owned by
  * the caller); *len gets the byte count (may be NULL). Refuses files larger
- * than max_bytes. */
+ * than max_bytes, and anything that is not a regular file (a FIFO, socket or
+ * device: "<path>: not a regular file ...") without blocking on it. */
 int file_read_all(const char *path, size_t max_bytes, char **out, size_t *len,
                   struct bp_error *err);
 
 /* Writes data to path via "<path>.tmp.<pid>" + fsync + rename, so a crash or
- * error never leaves a half-written file in place. mode is e.g. 0644. */
+ * error never leaves a half-written file in place. mode is e.g. 0644, set
+ * exactly (the umask does not cut it). */
 int file_write_atomic(const char *path, const char *data, size_t len,
                       unsigned mode, struct bp_error *err);
 
-/* mkdir -p with mode 0755 for each missing component. */
+/* mkdir -p with mode exactly 0755 (whatever the umask) for each missing
+ * component; existing directories keep their mode. */
 int file_mkdirs(const char *path, struct bp_error *err);
 
-/* rm -rf; a missing path is not an error. Does not follow symlinks. */
+/* rm -rf; a missing path is not an error. Does not follow symlinks. Works
+ * with openat/unlinkat, so trees deeper than PATH_MAX are removed too. */
 int file_remove_tree(const char *path, struct bp_error *err);
 
 bool file_exists(const char *path);
 bool file_is_dir(const char *path);
 
-/* Joins a and b with exactly one '/', into a malloc'd string (NULL on OOM). */
+/* Joins a and b with exactly one '/', into a malloc'd string (aborts on OOM). */
 char *path_join(const char *a, const char *b);
 
 #endif

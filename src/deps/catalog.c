@@ -334,6 +334,13 @@ static int parse_entry(const struct entry_ctx *base, const struct toml_value *t,
             return entry_fail(&e, "strip-components", "expected an integer from 0 to 64");
         d->strip_components = (int)n;
     }
+    const struct toml_value *size = get_key(t, "size", &found);
+    if (size != NULL) {
+        int64_t n;
+        if (!toml_get_integer(size, &n) || n <= 0)
+            return entry_fail(&e, "size", "expected a positive integer (bytes)");
+        d->size = (unsigned long long)n;
+    }
 
     if (take_string_list(&e, t, "purls", "purl", &d->purls, &d->n_purls) != 0 ||
         take_string_list(&e, t, "cpes", "cpe", &d->cpes, &d->n_cpes) != 0 ||

@@ -35,6 +35,8 @@ struct deps_dependency {
     struct deps_license *licenses;
     size_t n_licenses;
     int strip_components;
+    unsigned long long size; /* the archive's exact byte count when the catalog gives
+                              * `size`, else 0; a download larger than it is stopped */
     size_t index;           /* position in [[metadata.dependencies]], for messages */
 };
 
@@ -46,7 +48,8 @@ struct deps_catalog {
 /* Reads [[metadata.dependencies]] of a buildpack.toml. Keys follow Paketo:
  * id, name, version, uri, checksum = "sha256:<hex>" (or sha256 = "<hex>"),
  * arch, os, licenses = [{type, uri}] (or ["MIT"]), purl/purls, cpe/cpes,
- * source, source-checksum (or source_sha256), strip-components; ours:
+ * source, source-checksum (or source_sha256), strip-components, size (bytes
+ * of the download, a positive integer: the download's cap); ours:
  * runtime-versions, python-tag, libc, go-version. Either '-' or '_' may join
  * words. Unknown keys (stacks, eol-date, ...) are ignored. Errors name the
  * file, the entry (index, id, version) and the key. No dependencies is an
@@ -74,6 +77,11 @@ const struct deps_dependency *deps_resolve(const struct deps_catalog *cat,
                                            const struct deps_query *q,
                                            struct bp_error *err);
 
+/* Documented defaults (README, buildpack.toml [[metadata.configurations]]). */
+#define DEPS_DOWNLOAD_TIMEOUT_S 600L           /* 10 minutes per download */
+#define DEPS_DOWNLOAD_MAX_BYTES (512ULL << 20) /* 512 MiB when the catalog has no size */
+#define DEPS_LOW_SPEED_BYTES 16384L            /* below 16 KiB/s for low_speed_time_s: stalled */
+
 struct deps_fetch_options {
     const char *buildpack_dir; /* holds dependencies/<sha256>/<file> when packaged offline */
     const char *platform_dir;  /* bindings under <platform>/bindings unless SERVICE_BINDING_ROOT */
@@ -84,7 +92,12 @@ struct deps_fetch_options {
     void *getenv_ctx;
     const char *user_agent;        /* NULL: "cnbdebug/debug" */
     long connect_timeout_s;        /* 0: 30 */
-    long low_speed_time_s;         /* abort below 1 KiB/s for this long; 0: 60 */
+    long low_speed_time_s;         /* abort below 16 KiB/s averaged over this long; 0: 60 */
+    /* The deadline of one download, retries included; 0: BP_DEBUG_DOWNLOAD_TIMEOUT
+     * (seconds, looked up through getenv_fn), else DEPS_DOWNLOAD_TIMEOUT_S. */
+    long download_timeout_s;
+    /* The cap on a download without a catalog size; 0: DEPS_DOWNLOAD_MAX_BYTES. */
+    unsigned long long max_download_bytes;
     int max_attempts;              /* transient failures only; 0: 4 */
     long retry_delay_ms;           /* first back-off, doubled each retry; 0: 1000, <0: none */
     unsigned long long max_extract_bytes; /* bytes written while extracting; 0: 4 GiB */

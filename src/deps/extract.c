@@ -7,6 +7,7 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,6 +155,8 @@ int deps_extract_archive(const char *archive_path, enum deps_archive_kind kind,
 {
     unsigned long long total = 0;
     int rc = -1, archive_fd = -1, saved_cwd = -1;
+    mode_t old_umask = 0;
+    bool umask_set = false;
     char partial[4096] = "";
     struct archive *in = archive_read_new();
     struct archive *out = archive_write_disk_new();
@@ -174,6 +177,11 @@ int deps_extract_archive(const char *archive_path, enum deps_archive_kind kind,
      * ARCHIVE_EXTRACT_SECURE_* judge only the archive's names and not the
      * path above dest_dir (which may well contain symlinks). bin/build is
      * single-threaded; the directory is restored below. */
+    /* Directories libarchive makes on its own (parents with no entry) get
+     * 0777 & ~umask; under umask 077 the app's uid could not enter them.
+     * The process is single-threaded; the umask is restored below. */
+    old_umask = umask(022);
+    umask_set = true;
     archive_fd = open(archive_path, O_RDONLY | O_CLOEXEC);
     if (archive_fd < 0) {
         error_set(err, "extracting %s: reading %s: %s", label, archive_path, strerror(errno));
@@ -209,8 +217,16 @@ int deps_extract_archive(const char *archive_path, enum deps_archive_kind kind,
             error_set(err, "extracting %s: entry %d has no name", label, entries + 1);
             goto cleanup;
         }
-        char name[4096];
-        snprintf(name, sizeof name, "%s", entry_name);
+        /* Refused, not cut: a cut name is another file. */
+        size_t name_len = strlen(entry_name);
+        if (name_len >= PATH_MAX) {
+            error_set(err, "extracting %s: entry %d: name of %zu bytes is longer than %d bytes "
+                           "(starts \"%.64s\")", label, entries + 1, name_len, PATH_MAX - 1,
+                      entry_name);
+            goto cleanup;
+        }
+        char name[PATH_MAX];
+        memcpy(name, entry_name, name_len + 1);
         if (++entries > MAX_ENTRIES) {
             error_set(err, "extracting %s: more than %d entries", label, MAX_ENTRIES);
             goto cleanup;
@@ -235,8 +251,12 @@ int deps_extract_archive(const char *archive_path, enum deps_archive_kind kind,
         if (check_on_disk(rel, label, name, err) != 0)
             goto cleanup;
         archive_entry_copy_pathname(entry, rel);
+        if (hardlink != NULL && strlen(hardlink) >= PATH_MAX) {
+            fail_entry(err, label, name, "hard link target longer than 4095 bytes");
+            goto cleanup;
+        }
         if (hardlink != NULL) {
-            char target_rel[4096];
+            char target_rel[PATH_MAX];
             if (normalize(hardlink, strip_components, target_rel, sizeof target_rel) <= 0) {
                 fail_entry(err, label, name, "hard link target leaves the destination");
                 goto cleanup;
@@ -259,10 +279,11 @@ int deps_extract_archive(const char *archive_path, enum deps_archive_kind kind,
                 goto cleanup;
             }
         }
-        /* Keep exec bits; drop setuid/setgid/sticky and group/other write;
-         * everyone may read, as the app may run as another user. */
-        mode_t perm = archive_entry_perm(entry) & 0755;
-        archive_entry_set_perm(entry, type == AE_IFDIR ? 0755 : (perm | 0644));
+        /* Executable for everyone when executable for anyone (0700 -> 0755),
+         * else 0644: the app may run as another user. Drops setuid, setgid,
+         * sticky and group/other write. */
+        mode_t perm = archive_entry_perm(entry) & 0111 ? 0755 : 0644;
+        archive_entry_set_perm(entry, type == AE_IFDIR ? 0755 : perm);
         archive_entry_set_uid(entry, 0);
         archive_entry_set_gid(entry, 0);
 
@@ -321,6 +342,8 @@ cleanup:
         unlink(partial);
     if (archive_fd >= 0)
         close(archive_fd);
+    if (umask_set)
+        umask(old_umask);
     if (saved_cwd >= 0) {
         if (fchdir(saved_cwd) != 0 && rc == 0)
             rc = error_set(err, "extracting %s: returning to the working directory: %s", label,

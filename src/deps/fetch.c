@@ -12,27 +12,72 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/fileio.h"
 #include "common/log.h"
+#include "common/xalloc.h"
 
-#define LOW_SPEED_LIMIT_BYTES 1024L /* below this many bytes/s for low_speed_time: stalled */
 #define MAX_RETRY_DELAY_MS 30000L
 #define CA_BUNDLE_MAX (16u << 20)
 
 struct sink {
     int fd;
     EVP_MD_CTX *md;
-    unsigned long long bytes;
-    int write_errno; /* set when writing fd failed: not worth a retry */
+    unsigned long long bytes;       /* this attempt's */
+    unsigned long long max_bytes;   /* the cap: a body past it is refused */
+    int write_errno;                /* set when writing fd failed: not worth a retry */
+    bool too_big;                   /* set when the body passed max_bytes */
+    long long declared;             /* the last response's Content-Length, -1 when none */
+    char location[2048];            /* the last response's Location, "" when none */
 };
+
+/* Keeps the Content-Length and Location of the response being read (each
+ * redirect hop starts a new one), for the cap and for messages. */
+static size_t on_header(char *data, size_t size, size_t nmemb, void *userdata)
+{
+    struct sink *s = userdata;
+    size_t len = size * nmemb;
+    if (len >= 5 && strncmp(data, "HTTP/", 5) == 0) {
+        s->declared = -1;
+        s->location[0] = '\0';
+    } else if (len > 15 && strncasecmp(data, "content-length:", 15) == 0) {
+        char num[32];
+        size_t n = len - 15 < sizeof num - 1 ? len - 15 : sizeof num - 1;
+        memcpy(num, data + 15, n);
+        num[n] = '\0';
+        char *end = NULL;
+        errno = 0;
+        long long v = strtoll(num, &end, 10);
+        s->declared = errno == 0 && end != num && v >= 0 ? v : -1;
+    } else if (len > 9 && strncasecmp(data, "location:", 9) == 0) {
+        const char *v = data + 9;
+        size_t n = len - 9;
+        while (n > 0 && (*v == ' ' || *v == '\t'))
+            v++, n--;
+        while (n > 0 && (v[n - 1] == '\r' || v[n - 1] == '\n' || v[n - 1] == ' '))
+            n--;
+        if (n >= sizeof s->location)
+            n = sizeof s->location - 1;
+        memcpy(s->location, v, n);
+        s->location[n] = '\0';
+    }
+    return len;
+}
 
 static size_t on_data(char *data, size_t size, size_t nmemb, void *userdata)
 {
     struct sink *s = userdata;
     size_t len = size * nmemb;
     size_t done = 0;
+    /* A server that sends no Content-Length (or lies) is stopped here,
+     * before the byte past the cap reaches the disk. */
+    if (s->bytes + len > s->max_bytes ||
+        (s->declared >= 0 && (unsigned long long)s->declared > s->max_bytes)) {
+        s->too_big = true;
+        return 0;
+    }
     while (done < len) {
         ssize_t n = write(s->fd, data + done, len - done);
         if (n < 0) {
@@ -172,6 +217,62 @@ cleanup:
     return rc;
 }
 
+/* The deadline of one download in seconds: opt, else BP_DEBUG_DOWNLOAD_TIMEOUT,
+ * else the default. A bad value is an error naming the variable. */
+static int download_timeout(const struct deps_fetch_options *opt, long *out, struct bp_error *err)
+{
+    *out = DEPS_DOWNLOAD_TIMEOUT_S;
+    if (opt->download_timeout_s > 0) {
+        *out = opt->download_timeout_s;
+        return 0;
+    }
+    /* <platform>/env first (what `pack build --env` writes: the user's
+     * explicit value), then the caller's lookup (the process environment). */
+    char *from_file = NULL;
+    if (opt->platform_dir != NULL) {
+        char *path = xasprintf("%s/env/BP_DEBUG_DOWNLOAD_TIMEOUT", opt->platform_dir);
+        struct stat st;
+        int rc = 0;
+        if (lstat(path, &st) == 0 &&
+            file_read_all(path, 256, &from_file, NULL, err) != 0)
+            rc = -1;
+        free(path);
+        if (rc != 0)
+            return -1;
+        if (from_file != NULL) {
+            size_t n = strlen(from_file);
+            while (n > 0 && (from_file[n - 1] == '\n' || from_file[n - 1] == '\r'))
+                from_file[--n] = '\0';
+        }
+    }
+    const char *v = from_file != NULL && from_file[0] != '\0'
+                        ? from_file
+                        : deps_getenv(opt, "BP_DEBUG_DOWNLOAD_TIMEOUT");
+    if (v == NULL) {
+        free(from_file);
+        return 0;
+    }
+    char *end = NULL;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    /* A day is far past any sane download and keeps the ms arithmetic small. */
+    int rc = 0;
+    if (errno != 0 || end == v || *end != '\0' || n <= 0 || n > 86400)
+        rc = error_set(err, "BP_DEBUG_DOWNLOAD_TIMEOUT=\"%s\": expected whole seconds from 1 to 86400",
+                       v);
+    else
+        *out = n;
+    free(from_file);
+    return rc;
+}
+
+static long long monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void global_init(void)
 {
     static bool done;
@@ -183,12 +284,18 @@ static void global_init(void)
 
 int deps_fetch_url(const char *url, const struct deps_fetch_options *opt,
                    const char *bindings_root, int fd, const char *fd_path,
-                   char sha256_hex[65], unsigned long long *bytes, struct bp_error *err)
+                   unsigned long long max_bytes, char sha256_hex[65],
+                   unsigned long long *bytes, struct bp_error *err)
 {
     global_init();
     char shown[2048];
     deps_redact_url(url, shown, sizeof shown);
     *bytes = 0;
+    long timeout_s;
+    if (download_timeout(opt, &timeout_s, err) != 0)
+        return -1;
+    long long deadline = monotonic_ms() + timeout_s * 1000LL;
+    bool from_https = strncasecmp(url, "https://", 8) == 0;
 
     int max_attempts = opt->max_attempts > 0 ? opt->max_attempts : 4;
     long delay_ms = opt->retry_delay_ms == 0 ? 1000 : (opt->retry_delay_ms < 0 ? 0 : opt->retry_delay_ms);
@@ -213,34 +320,52 @@ int deps_fetch_url(const char *url, const struct deps_fetch_options *opt,
                       ca_count == 1 ? "" : "s");
 
     char curl_msg[CURL_ERROR_SIZE];
-    struct sink sink = {fd, md, 0, 0};
+    struct sink sink = {fd, md, 0, max_bytes, 0, false, -1, ""};
     for (int attempt = 1;; attempt++) {
+        long long left_ms = deadline - monotonic_ms();
+        if (left_ms <= 0) {
+            error_set(err, "downloading %s: not done within %ld s (BP_DEBUG_DOWNLOAD_TIMEOUT)", shown,
+                      timeout_s);
+            goto cleanup;
+        }
+        sink.bytes = 0;
+        sink.too_big = false;
+        sink.declared = -1;
+        sink.location[0] = '\0';
         if (ftruncate(fd, 0) != 0 || lseek(fd, 0, SEEK_SET) != 0) {
             error_set(err, "writing %s: %s", fd_path, strerror(errno));
             goto cleanup;
         }
         EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-        unsigned long long before = sink.bytes;
         curl_msg[0] = '\0';
         curl_easy_reset(curl);
         curl_easy_setopt(curl, CURLOPT_URL, url);
         curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
         curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
+        curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+        curl_easy_setopt(curl, CURLOPT_HEADERDATA, &sink);
         curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_msg);
         curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(curl, CURLOPT_FAILONERROR, 1L);
         curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
         curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 10L);
-        /* A redirect must not reach file:// or other schemes. */
+        /* A redirect must not reach file:// or other schemes, and one from
+         * https must stay https: a downgrade would let anyone on the path
+         * choose the bytes (the sha256 still guards them, but a mirror or
+         * binding URI may come without one being re-checked elsewhere). */
         curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-        curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+        curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, from_https ? "https" : "http,https");
+        /* Refused from the Content-Length before any body byte; on_data
+         * enforces the same cap for bodies without one. */
+        curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max_bytes);
+        curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)left_ms);
         curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
         curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
         curl_easy_setopt(curl, CURLOPT_USERAGENT,
                          opt->user_agent ? opt->user_agent : "cnbdebug/debug");
         curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT,
                          opt->connect_timeout_s > 0 ? opt->connect_timeout_s : 30L);
-        curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, LOW_SPEED_LIMIT_BYTES);
+        curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, DEPS_LOW_SPEED_BYTES);
         curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME,
                          opt->low_speed_time_s > 0 ? opt->low_speed_time_s : 60L);
         curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, 256L * 1024L);
@@ -257,7 +382,7 @@ int deps_fetch_url(const char *url, const struct deps_fetch_options *opt,
         CURLcode code = curl_easy_perform(curl);
         long status = 0;
         curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-        *bytes += sink.bytes - before;
+        *bytes += sink.bytes;
 
         if (code == CURLE_OK) {
             unsigned char digest[32];
@@ -269,6 +394,32 @@ int deps_fetch_url(const char *url, const struct deps_fetch_options *opt,
         }
         char why[CURL_ERROR_SIZE + 64];
         bool retry;
+        if (code == CURLE_FILESIZE_EXCEEDED || (code == CURLE_WRITE_ERROR && sink.too_big)) {
+            if (sink.declared >= 0 && (unsigned long long)sink.declared > max_bytes)
+                error_set(err, "downloading %s: the server declares %lld bytes, over the %llu-byte "
+                               "limit (not retried)", shown, sink.declared, max_bytes);
+            else
+                error_set(err, "downloading %s: the body is more than the %llu-byte limit "
+                               "(not retried)", shown, max_bytes);
+            goto cleanup;
+        }
+        if (code == CURLE_TOO_MANY_REDIRECTS || code == CURLE_UNSUPPORTED_PROTOCOL) {
+            const char *target = sink.location;
+            char target_shown[2048] = "";
+            deps_redact_url(target, target_shown, sizeof target_shown);
+            if (target[0] != '\0' && from_https && strncasecmp(target, "https://", 8) != 0)
+                error_set(err, "downloading %s: refusing the redirect to %s: an https download "
+                               "only follows https redirects (not retried)", shown, target_shown);
+            else
+                error_set(err, "downloading %s: %s (not retried)", shown,
+                          curl_msg[0] ? curl_msg : curl_easy_strerror(code));
+            goto cleanup;
+        }
+        if (code == CURLE_OPERATION_TIMEDOUT && deadline - monotonic_ms() <= 0) {
+            error_set(err, "downloading %s: not done within %ld s (BP_DEBUG_DOWNLOAD_TIMEOUT)", shown,
+                      timeout_s);
+            goto cleanup;
+        }
         if (code == CURLE_WRITE_ERROR && sink.write_errno != 0) {
             error_set(err, "downloading %s: writing %s: %s", shown, fd_path,
                       strerror(sink.write_errno));
@@ -294,6 +445,12 @@ int deps_fetch_url(const char *url, const struct deps_fetch_options *opt,
             wait *= 2;
         if (wait > MAX_RETRY_DELAY_MS)
             wait = MAX_RETRY_DELAY_MS;
+        long long left = deadline - monotonic_ms();
+        if (wait >= left) {
+            error_set(err, "downloading %s: %s (no time left for attempt %d within %ld s, "
+                           "BP_DEBUG_DOWNLOAD_TIMEOUT)", shown, why, attempt + 1, timeout_s);
+            goto cleanup;
+        }
         log_subdetail("Attempt %d of %d failed (%s); retrying in %ld ms", attempt, max_attempts,
                       why, wait);
         sleep_ms(wait);

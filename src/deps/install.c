@@ -176,8 +176,11 @@ int deps_install(const struct deps_dependency *dep, const struct deps_fetch_opti
             error_set(err, "downloading %s: creating %s: %s", shown, download, strerror(errno));
             goto cleanup;
         }
-        if (deps_fetch_url(uri, opt, bindings, fd, download, actual, &res->bytes_downloaded,
-                           err) != 0)
+        unsigned long long cap = dep->size > 0                 ? dep->size
+                                 : opt->max_download_bytes > 0 ? opt->max_download_bytes
+                                                               : DEPS_DOWNLOAD_MAX_BYTES;
+        if (deps_fetch_url(uri, opt, bindings, fd, download, cap, actual,
+                           &res->bytes_downloaded, err) != 0)
             goto cleanup;
         if (close(fd) != 0) {
             fd = -1;
@@ -205,7 +208,8 @@ int deps_install(const struct deps_dependency *dep, const struct deps_fetch_opti
     }
     if (file_remove_tree(staging, err) != 0)
         goto cleanup;
-    if (mkdir(staging, 0755) != 0) {
+    /* chmod: the umask must not narrow what the app's uid may enter. */
+    if (mkdir(staging, 0755) != 0 || chmod(staging, 0755) != 0) {
         error_set(err, "creating %s: %s", staging, strerror(errno));
         goto cleanup;
     }

@@ -86,10 +86,16 @@ void deps_redact_url(const char *url, char *out, size_t n);
  * hashing; fd_path names fd in messages. sha256_hex gets 64 hex digits and
  * a NUL; *bytes counts every byte received, retries included. Retries
  * transient failures (5xx, 408, 429, resets, timeouts, truncated bodies)
- * with back-off; never 4xx, TLS verification or local write failures. */
+ * with back-off; never 4xx, TLS verification or local write failures.
+ * Bounded: a body over max_bytes is refused (from its Content-Length, else
+ * as it streams), the whole download, retries included, has the deadline
+ * of opt->download_timeout_s / BP_DEBUG_DOWNLOAD_TIMEOUT, a transfer below
+ * DEPS_LOW_SPEED_BYTES/s for the low-speed time is aborted, and a redirect
+ * from https never goes to http. */
 int deps_fetch_url(const char *url, const struct deps_fetch_options *opt,
                    const char *bindings_root, int fd, const char *fd_path,
-                   char sha256_hex[65], unsigned long long *bytes, struct bp_error *err);
+                   unsigned long long max_bytes, char sha256_hex[65],
+                   unsigned long long *bytes, struct bp_error *err);
 /* sha256 of a local file. */
 int deps_sha256_file(const char *path, char sha256_hex[65], struct bp_error *err);
 

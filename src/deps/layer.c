@@ -156,6 +156,13 @@ static int write_synced(const char *path, const char *text, struct bp_error *err
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
         return error_set(err, "writing %s: %s", path, strerror(errno));
+    /* Exactly 0644 whatever the umask: the lifecycle and the app read it. */
+    if (fchmod(fd, 0644) != 0) {
+        int e = errno;
+        close(fd);
+        unlink(path);
+        return error_set(err, "writing %s: %s", path, strerror(e));
+    }
     size_t len = strlen(text), done = 0;
     while (done < len) {
         ssize_t n = write(fd, text + done, len - done);
@@ -233,7 +240,7 @@ int layer_contribute(const struct layer_request *req, enum layer_outcome *outcom
     log_step("Contributing to layer %s", dir);
     if (file_remove_tree(tmp_dir, err) != 0)
         goto cleanup;
-    if (mkdir(tmp_dir, 0755) != 0) {
+    if (mkdir(tmp_dir, 0755) != 0 || chmod(tmp_dir, 0755) != 0) {
         error_set(err, "layer %s: creating %s: %s", req->name, tmp_dir, strerror(errno));
         goto cleanup;
     }

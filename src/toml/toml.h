@@ -35,7 +35,10 @@ struct toml_value;
  * messages: "<name>:<line>:<col>: <what>". Returns the root table or NULL. */
 struct toml_value *toml_parse(const char *text, size_t len, const char *name,
                               struct bp_error *err);
-/* Reads and parses a file; errors name the path, line and column. */
+/* Reads and parses a file; errors name the path, line and column. Unlike
+ * toml_parse it refuses \u0000 / \U00000000 in strings and keys ("<path>:
+ * <line>:<col>: \u0000 (NUL) is not allowed ..."): what the buildpack reads
+ * from files becomes C strings, which a NUL would silently cut. */
 struct toml_value *toml_parse_file(const char *path, struct bp_error *err);
 
 void toml_free(struct toml_value *v);

@@ -23,6 +23,7 @@ struct parser {
     struct toml_value *root;
     struct toml_value *current; /* table that key/values go into */
     int current_depth;          /* its depth below the root */
+    bool refuse_nul;            /* files: \u0000 would cut the C strings read from them */
 };
 
 struct key_part {
@@ -326,6 +327,10 @@ static int parse_escape(struct parser *ps, struct strbuf *sb)
             cp = (cp << 4) | v;
         }
         ps->p += digits;
+        if (cp == 0 && ps->refuse_nul)
+            return fail(ps, at, "\\%c%.*s (NUL) is not allowed in a buildpack file: it would cut "
+                                "the command, type or path it is in",
+                        c, (int)digits, at + 2);
         if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
             return fail(ps, at, "escape \\%c%.*s is not a Unicode scalar value", c, (int)digits,
                         at + 2);
@@ -1019,8 +1024,8 @@ static int parse_document(struct parser *ps)
     }
 }
 
-struct toml_value *toml_parse(const char *text, size_t len, const char *name,
-                              struct bp_error *err)
+static struct toml_value *parse(const char *text, size_t len, const char *name, bool refuse_nul,
+                                struct bp_error *err)
 {
     const char *display = name != NULL ? name : "<toml>";
     if (text == NULL && len > 0) {
@@ -1039,6 +1044,7 @@ struct toml_value *toml_parse(const char *text, size_t len, const char *name,
         .end = text + len,
         .name = display,
         .err = err,
+        .refuse_nul = refuse_nul,
     };
     size_t valid = toml_utf8_valid_prefix(ps.start, len);
     if (valid != len) {
@@ -1061,13 +1067,23 @@ struct toml_value *toml_parse(const char *text, size_t len, const char *name,
     return ps.root;
 }
 
+struct toml_value *toml_parse(const char *text, size_t len, const char *name,
+                              struct bp_error *err)
+{
+    return parse(text, len, name, false, err);
+}
+
 struct toml_value *toml_parse_file(const char *path, struct bp_error *err)
 {
     char *text = NULL;
     size_t len = 0;
     if (file_read_all(path, TOML_MAX_FILE_BYTES, &text, &len, err) != 0)
         return NULL;
-    struct toml_value *root = toml_parse(text, len, path, err);
+    /* Every file the buildpack reads (launch.toml, buildpack.toml, layer
+     * tomls) ends up in C strings, where a NUL silently shortens a command
+     * or type. Refusing it, located, is safer than trusting every consumer
+     * to use the _len accessors; toml_parse keeps lengths for the spec. */
+    struct toml_value *root = parse(text, len, path, true, err);
     free(text);
     return root;
 }

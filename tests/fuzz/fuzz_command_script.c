@@ -1,0 +1,41 @@
+/* libFuzzer target: start scripts read from disk (`sh SCRIPT args`, as
+ * npm-start writes them) through command_unwrap_script never crash or leak,
+ * and what they unwrap to is a non-empty argv. The input is the script. */
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "command/command.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static char script_path[64];
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (script_path[0] == '\0')
+        snprintf(script_path, sizeof script_path, "/tmp/fuzz_command_script.%ld.sh",
+                 (long)getpid());
+    int fd = open(script_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return 0;
+    ssize_t n = write(fd, data, size);
+    close(fd);
+    if (n != (ssize_t)size)
+        return 0;
+
+    struct command_argv argv = {0};
+    command_argv_push(&argv, "sh", NULL);
+    command_argv_push(&argv, script_path, NULL);
+    command_argv_push(&argv, "--port", NULL);
+    command_argv_push(&argv, "8080", NULL);
+    struct bp_error err;
+    int rc = command_unwrap_script(&argv, &err);
+    if (rc == 1 && (argv.len == 0 || argv.items[0] == NULL || argv.items[argv.len] != NULL))
+        abort();
+    command_argv_free(&argv);
+    return 0;
+}
