@@ -7,15 +7,19 @@
 #        integration/platform/podman.sh stop               stop the service it started
 # Prints only `export NAME=value` lines on stdout (progress goes to stderr):
 #   DOCKER_HOST (the socket), CONTAINERS_CONF, CONTAINERS_STORAGE_CONF (so the
-#   podman CLI sees the same images as the service).
+#   podman CLI sees the same images as the service), CONTAINERS_REGISTRIES_CONF
+#   (registries on 127.0.0.1 are plain HTTP: the tests run Debian's
+#   docker-registry there; no other registry is configured).
 # Idempotent: a second start finds the live service and only prints the exports.
 # Installs nothing: integration/install-deps.sh installs the Debian packages.
-# Env: BP_DEBUG_CACHE (cache root, default <repo>/.cache).
+# Env: BP_DEBUG_CACHE (cache root, default <repo>/.cache),
+#      CNBDEBUG_PODMAN_DIR (this podman's config and storage, default
+#      $BP_DEBUG_CACHE/podman; another dir is another service on its own socket).
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 CACHE=${BP_DEBUG_CACHE:-$REPO/.cache}
-DIR=$CACHE/podman
+DIR=${CNBDEBUG_PODMAN_DIR:-$CACHE/podman}
 # Runtime state (locks, container state) belongs on a run directory, which
 # is tmpfs on most hosts, so a reboot clears it instead of leaving stale locks.
 # The cache path is hashed into it so two checkouts never share a state dir.
@@ -31,6 +35,7 @@ print_env() {
   echo "export DOCKER_HOST=unix://$SOCK"
   echo "export CONTAINERS_CONF=$DIR/containers.conf"
   echo "export CONTAINERS_STORAGE_CONF=$DIR/storage.conf"
+  echo "export CONTAINERS_REGISTRIES_CONF=$DIR/registries.conf"
 }
 
 check_tools() {
@@ -71,6 +76,16 @@ tmp_dir = \"$RUN/libpod\""
 driver = \"overlay\"
 graphroot = \"$DIR/storage\"
 runroot = \"$RUN/storage\""
+  # Short names never resolve to a remote registry; 127.0.0.1 on any port is
+  # plain HTTP (containers/image matches the location as a prefix up to ':'),
+  # for the docker-registry the Skaffold and distribution tests start there.
+  write_if_changed "$DIR/registries.conf" "# Written by integration/platform/podman.sh.
+unqualified-search-registries = []
+short-name-mode = \"disabled\"
+
+[[registry]]
+location = \"127.0.0.1\"
+insecure = true"
 }
 
 service_alive() {
@@ -84,7 +99,8 @@ start() {
   exec 9>"$DIR/service.lock"
   flock 9
   write_config
-  export CONTAINERS_CONF=$DIR/containers.conf CONTAINERS_STORAGE_CONF=$DIR/storage.conf
+  export CONTAINERS_CONF=$DIR/containers.conf CONTAINERS_STORAGE_CONF=$DIR/storage.conf \
+    CONTAINERS_REGISTRIES_CONF=$DIR/registries.conf
   if service_alive; then
     print_env
     return
