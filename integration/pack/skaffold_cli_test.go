@@ -145,12 +145,16 @@ func substitute(t *testing.T, s, old, new string) string {
 	return strings.Replace(s, old, new, 1)
 }
 
-// TestSkaffoldCLI: BP_DEBUG_SKIP_SKAFFOLD_CLI=1 skips it (a cold Skaffold
-// build takes minutes; CI keeps it on and caches the binary).
+// TestSkaffoldCLI runs the README's Skaffold block (`tools/package.sh
+// --offline examples/skaffold/debug.cnb; cd examples/skaffold; skaffold debug
+// -p docker`) in a fresh clone, then `skaffold build -p docker`.
+// BP_DEBUG_SKIP_SKAFFOLD_CLI=1 skips it (a cold Skaffold build takes minutes;
+// CI keeps it on and caches the binary under .cache/skaffold-<version>).
 func TestSkaffoldCLI(t *testing.T) {
 	if os.Getenv("BP_DEBUG_SKIP_SKAFFOLD_CLI") != "" {
 		t.Skip("BP_DEBUG_SKIP_SKAFFOLD_CLI is set")
 	}
+	snippet := readmeSnippet(t, "skaffold")
 	start := time.Now()
 	p := requirePlatform(t)
 	t.Cleanup(func() { t.Logf("TestSkaffoldCLI ran in %s", time.Since(start).Round(time.Second)) })
@@ -164,22 +168,12 @@ func TestSkaffoldCLI(t *testing.T) {
 	runImage := reg.push(t, p, p.getenv("CNBDEBUG_RUN_IMAGE"), "cnbdebug/run:"+suite)
 	helpers := pushGoSupportImage(t, p, reg)
 
-	// examples/skaffold, copied with the debug .cnb beside skaffold.yaml as
-	// its README says; only what names public images and the app's path
-	// differ, each substituted exactly once.
-	dir := filepath.Join(t.TempDir(), "skaffold")
-	if err := copyDir(examplesDir(t, "skaffold"), dir); err != nil {
-		t.Fatal(err)
-	}
-	if err := copyFile(p.offlineCNB, filepath.Join(dir, "debug.cnb")); err != nil {
-		t.Fatal(err)
-	}
+	// examples/skaffold in a fresh clone: only what names public images and
+	// the app's path differ, each substituted exactly once.
+	clone := freshClone(t, p)
+	dir := filepath.Join(clone, "examples", "skaffold")
 	yamlPath := filepath.Join(dir, "skaffold.yaml")
-	data, err := os.ReadFile(yamlPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	y := string(data)
+	y := string(mustRead(t, yamlPath))
 	y = substitute(t, y, "context: ../../integration/testdata/apps/go-http", "context: "+p.app)
 	y = substitute(t, y, "builder: paketobuildpacks/builder-jammy-base",
 		fmt.Sprintf("builder: %s\n        runImage: %s", builder, runImage))
@@ -199,39 +193,41 @@ func TestSkaffoldCLI(t *testing.T) {
 `, helpers)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	env := append(append([]string{}, p.env...), "HOME="+home, "SKAFFOLD_UPDATE_CHECK=false",
-		"KUBECONFIG="+filepath.Join(home, "no-kubeconfig"))
-	common := []string{"--config", globalConfig, "--interactive=false", "--update-check=false", "-p", "docker"}
+	// Skaffold reads every flag from SKAFFOLD_<FLAG> too, so the block runs
+	// as written (cmd/skaffold/app/cmd/cmd.go: "SKAFFOLD_%s").
+	env := append(append([]string{}, p.env...), "HOME="+home,
+		"PATH="+filepath.Dir(skaffold)+string(os.PathListSeparator)+os.Getenv("PATH"),
+		"SKAFFOLD_CONFIG="+globalConfig, "SKAFFOLD_INTERACTIVE=false", "SKAFFOLD_UPDATE_CHECK=false",
+		"SKAFFOLD_VERBOSITY=info", "KUBECONFIG="+filepath.Join(home, "no-kubeconfig"))
 
-	var builtTag string
-	ok := t.Run("skaffold build", func(t *testing.T) {
-		args := append([]string{"build", "--file-output", filepath.Join(home, "build.json")}, common...)
+	ok := t.Run("README block: skaffold debug -p docker", func(t *testing.T) {
+		runSkaffoldDebug(t, p, clone, snippet, env, helpers)
+	})
+	if !ok {
+		return
+	}
+
+	t.Run("skaffold build -p docker", func(t *testing.T) {
+		out := filepath.Join(home, "build.json")
+		args := []string{"build", "-p", "docker", "--file-output", out}
 		t0 := time.Now()
-		out, err := runCmd(env, dir, skaffold, args...)
+		stdout, err := runCmd(env, dir, skaffold, args...)
 		t.Logf("skaffold %s: %s", strings.Join(args, " "), time.Since(t0).Round(time.Millisecond))
 		if err != nil {
 			t.Fatalf("%v", err)
 		}
-		for _, want := range []string{"Debug Buildpack", "Installing Delve " + harness.DelveVersion,
-			"Adding layer 'cnbdebug/debug:debug-tools'"} {
-			if !strings.Contains(string(out), want) {
-				t.Errorf("skaffold build output lacks %q:\n%s", want, out)
+		for _, want := range []string{"Debug Buildpack", "Adding layer 'cnbdebug/debug:debug-tools'"} {
+			if !strings.Contains(string(stdout), want) && !strings.Contains(string(stdout), strings.Replace(want, "Adding", "Reusing", 1)) {
+				t.Errorf("skaffold build output lacks %q:\n%s", want, stdout)
 			}
 		}
-		m := regexp.MustCompile(`"tag":"(go-http:[^"]+)"`).FindSubmatch(mustRead(t, filepath.Join(home, "build.json")))
+		m := regexp.MustCompile(`"tag":"(go-http:[^"]+)"`).FindSubmatch(mustRead(t, out))
 		if m == nil {
-			t.Fatalf("build.json names no go-http tag: %s", mustRead(t, filepath.Join(home, "build.json")))
+			t.Fatalf("build.json names no go-http tag: %s", mustRead(t, out))
 		}
-		builtTag = string(m[1])
-		t.Cleanup(func() { _, _ = p.podman("rmi", "-f", builtTag, "go-http:latest") })
-		checkDebugProcess(t, p.inspect(t, builtTag))
-	})
-	if !ok {
-		t.Fatal("skaffold build failed; skaffold debug needs its image")
-	}
-
-	t.Run("skaffold debug: breakpoint through the forwarded port", func(t *testing.T) {
-		runSkaffoldDebug(t, p, skaffold, dir, env, common, builtTag, helpers)
+		tag := string(m[1])
+		t.Cleanup(func() { _, _ = p.podman("rmi", "-f", tag) })
+		checkDebugProcess(t, p.inspect(t, tag))
 	})
 }
 
@@ -264,10 +260,9 @@ CMD ["cp", "-a", "/duct-tape/go", "/dbg/"]
 	return reg.host + "/skaffold-debug-support"
 }
 
-func runSkaffoldDebug(t *testing.T, p *platform, skaffold, dir string, env, common []string, builtTag, helpers string) {
-	args := append([]string{"debug", "--port-forward=user,debug", "--tail=true", "-v", "info"}, common...)
-	cmd := exec.Command(skaffold, args...)
-	cmd.Dir, cmd.Env = dir, env
+func runSkaffoldDebug(t *testing.T, p *platform, clone, snippet string, env []string, helpers string) {
+	cmd := exec.Command("bash", "-euo", "pipefail", "-c", snippet)
+	cmd.Dir, cmd.Env = clone, env
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	var out syncBuffer
 	pr, pw := io.Pipe()
@@ -287,22 +282,22 @@ func runSkaffoldDebug(t *testing.T, p *platform, skaffold, dir string, env, comm
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("skaffold %s", strings.Join(args, " "))
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
 	stopped := false
 	stop := func() {
 		if stopped {
 			return
 		}
 		stopped = true
-		// Ctrl-C: Skaffold removes the containers, volumes and network it made.
-		_ = syscall.Kill(cmd.Process.Pid, syscall.SIGINT)
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
+		// Ctrl-C to the block's process group: Skaffold removes the
+		// containers, volumes and network it made.
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGINT)
 		select {
-		case <-done:
+		case <-exited:
 		case <-time.After(60 * time.Second):
 			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-done
+			<-exited
 			t.Errorf("skaffold debug did not stop within 60s of SIGINT")
 		}
 		pw.Close()
@@ -310,19 +305,22 @@ func runSkaffoldDebug(t *testing.T, p *platform, skaffold, dir string, env, comm
 	t.Cleanup(func() {
 		stop()
 		if t.Failed() {
-			t.Logf("skaffold debug output:\n%s", tail(out.String(), 150))
+			t.Logf("README block output:\n%s", tail(out.String(), 150))
 		}
 	})
 
 	ports := map[string]int{}
-	deadline := time.After(5 * time.Minute)
+	deadline := time.After(10 * time.Minute) // packaging, then Skaffold's build
 	for ports["8080"] == 0 || ports[strconv.Itoa(dlvPort)] == 0 {
 		select {
 		case f := <-forwarded:
 			n, _ := strconv.Atoi(f[1])
 			ports[f[0]] = n
+		case err := <-exited:
+			exited <- err
+			t.Fatalf("the README block ended (%v) before Skaffold forwarded 8080 and %d; got %v", err, dlvPort, ports)
 		case <-deadline:
-			t.Fatalf("skaffold debug reported no forward of 8080 and %d within 5 minutes; got %v", dlvPort, ports)
+			t.Fatalf("skaffold debug reported no forward of 8080 and %d within 10 minutes; got %v", dlvPort, ports)
 		}
 	}
 	t.Logf("skaffold forwards app 8080 -> 127.0.0.1:%d, dlv %d -> 127.0.0.1:%d", ports["8080"], dlvPort, ports[strconv.Itoa(dlvPort)])
@@ -335,7 +333,7 @@ func runSkaffoldDebug(t *testing.T, p *platform, skaffold, dir string, env, comm
 	if body := c.waitHTTP(t, "/skaffold"); !strings.Contains(body, "path=/skaffold") {
 		t.Fatalf("GET /skaffold = %q", body)
 	}
-	recordSkaffoldAdditions(t, p, c, builtTag, helpers)
+	recordSkaffoldAdditions(t, p, c, helpers)
 	if !c.listening(t, dlvPort) {
 		t.Fatalf("nothing listens on %d in the container Skaffold ran", dlvPort)
 	}
@@ -371,10 +369,11 @@ type inspected struct {
 // image, and finds the support (init) container it ran first. The README's
 // Skaffold section says exactly what this finds; the test fails when
 // Skaffold adds anything else.
-func recordSkaffoldAdditions(t *testing.T, p *platform, c *container, builtTag, helpers string) {
+func recordSkaffoldAdditions(t *testing.T, p *platform, c *container, helpers string) {
 	t.Helper()
-	img := p.inspect(t, builtTag)
 	ctr := inspectContainer(t, p, c.name)
+	img := p.inspect(t, ctr.Config.Image)
+	checkDebugProcess(t, img)
 	var added []string
 	for _, kv := range ctr.Config.Env {
 		if !slices.Contains(img.Config.Env, kv) {
