@@ -10,7 +10,7 @@
 #              noarch; vsdbg never (its licence forbids redistribution)
 #   --publish IMAGE  also push the same buildpack as an image (`pack buildpack
 #              package --format image --publish`), as kpack's ClusterStore and
-#              a builder's `docker://` URIs take it; pack writes to the
+#              a builder.toml's [[buildpacks]] uri (the bare reference) take it; pack writes to the
 #              registry itself (plain HTTP only for localhost/127.0.0.1)
 # bin/ is compiled for this machine, so the package is linux/<this arch> only,
 # and needs a glibc at least as new as the one the log line "needs glibc" names.
@@ -215,16 +215,8 @@ rm -f "$OUT"
 log "wrote $OUT ($(du -h "$OUT" | cut -f1))"
 
 if [ -n "$PUBLISH" ]; then
-  # The .cnb just written is the source, so the image holds the same layer.
-  cat > "$BUILD/package-image.toml" <<EOF
-# Written by tools/package.sh --publish: the .cnb as an image.
-[buildpack]
-  uri = "$OUT"
-
-[platform]
-  os = "linux"
-EOF
-  "$PACK" buildpack package "$PUBLISH" --config "$BUILD/package-image.toml" --format image --publish \
+  # The same staged directory and package.toml: the image holds the .cnb's layer.
+  "$PACK" buildpack package "$PUBLISH" --config "$BUILD/package.toml" --format image --publish \
       --target "linux/$ARCH" --no-color >&2 ||
     die "pack buildpack package --publish $PUBLISH failed"
   log "pushed $PUBLISH"
