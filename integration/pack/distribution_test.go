@@ -49,7 +49,7 @@ func TestDistribution(t *testing.T) {
 	start := time.Now()
 	p := requirePlatform(t)
 	t.Cleanup(func() { t.Logf("TestDistribution ran in %s", time.Since(start).Round(time.Second)) })
-	reg := startRegistry(t)
+	reg := startRegistry(t, p)
 	version := buildpackVersion(t, p)
 	ref := fmt.Sprintf("%s/cnbdebug/debug:%s", reg.host, version)
 
@@ -93,6 +93,7 @@ func TestDistribution(t *testing.T) {
 	// (pack v0.40 refuses `docker://HOST:PORT/…` here: name.ParseReference fails),
 	// as a platform operator's builder.toml (or kpack's ClusterStore) does.
 	builder := ""
+	outer := t
 	ok := t.Run("pack builder create from the registry image, debug optional", func(t *testing.T) {
 		config := filepath.Join(t.TempDir(), "builder.toml")
 		toml := fmt.Sprintf(`[[buildpacks]]
@@ -137,7 +138,7 @@ func TestDistribution(t *testing.T) {
 			"--pull-policy", "if-not-present", "--no-color"); err != nil {
 			t.Fatalf("pack builder create: %v\n%s", err, out)
 		}
-		t.Cleanup(func() { _, _ = p.podman("rmi", "-f", builderFromImage, ref) })
+		outer.Cleanup(func() { _, _ = p.podman("rmi", "-f", builderFromImage, ref) })
 		builder = builderFromImage
 	})
 	if !ok {

@@ -35,15 +35,20 @@ type registry struct {
 	host string // 127.0.0.1:PORT
 }
 
-func startRegistry(t *testing.T) *registry {
+// startRegistry serves at podman.sh's CNBDEBUG_REGISTRY: a fixed address per
+// podman dir, because podman's registries.conf mirrors the lifecycle image
+// from there.
+func startRegistry(t *testing.T, p *platform) *registry {
 	t.Helper()
 	bin, err := exec.LookPath("docker-registry")
 	if err != nil {
 		t.Skip("docker-registry is not installed (integration/install-deps.sh installs Debian's package)")
 	}
 	dir := t.TempDir()
-	port := harness.FreePort(t)
-	host := fmt.Sprintf("127.0.0.1:%d", port)
+	host := p.getenv("CNBDEBUG_REGISTRY")
+	if host == "" {
+		t.Fatal("podman.sh printed no CNBDEBUG_REGISTRY")
+	}
 	config := filepath.Join(dir, "config.yml")
 	if err := os.WriteFile(config, []byte(fmt.Sprintf(`version: 0.1
 log: {level: warn}
@@ -159,7 +164,13 @@ func TestSkaffoldCLI(t *testing.T) {
 	p := requirePlatform(t)
 	t.Cleanup(func() { t.Logf("TestSkaffoldCLI ran in %s", time.Since(start).Round(time.Second)) })
 	skaffold := skaffoldCLI(t, p)
-	reg := startRegistry(t)
+	reg := startRegistry(t, p)
+
+	// The example lists a .cnb beside a builder's own buildpacks, so pack
+	// runs the five phases from the lifecycle image, which Skaffold pulls
+	// (PullAlways on its first build): podman mirrors it from the registry.
+	lifecycle := p.getenv("CNBDEBUG_LIFECYCLE_IMAGE")
+	reg.push(t, p, lifecycle, "buildpacksio/lifecycle:"+lifecycle[strings.LastIndex(lifecycle, ":")+1:])
 
 	// What the example names from public registries, served from 127.0.0.1:
 	// the project's builder (the Go fixture in its order) and run image.

@@ -50,7 +50,7 @@ mkdir -p "$DIR"
 exec 9>"$DIR/images.lock"
 flock 9
 
-PODMAN_ENV=$("$HERE/podman.sh" start)
+PODMAN_ENV=$(CNBDEBUG_LIFECYCLE_REPO=${LIFECYCLE%:*} "$HERE/podman.sh" start)
 eval "$PODMAN_ENV"
 "$REPO/integration/build-tools.sh" lifecycle pack
 PACK=$CACHE/pack-v$PACK_VERSION/pack

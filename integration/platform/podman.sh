@@ -25,6 +25,9 @@ DIR=${CNBDEBUG_PODMAN_DIR:-$CACHE/podman}
 # The cache path is hashed into it so two checkouts never share a state dir.
 RUN=${XDG_RUNTIME_DIR:-/run}/cnbdebug-podman-$(printf '%s' "$DIR" | sha256sum | cut -c1-12)
 SOCK=$RUN/podman.sock
+# The loopback registry tests start for this podman (Debian's docker-registry):
+# a fixed port per dir, because the service reads registries.conf once.
+REGISTRY=127.0.0.1:$(( 20000 + 0x$(printf '%s' "$DIR" | sha256sum | cut -c1-4) % 10000 ))
 PIDFILE=$RUN/service.pid
 LOG=$DIR/service.log
 
@@ -36,6 +39,7 @@ print_env() {
   echo "export CONTAINERS_CONF=$DIR/containers.conf"
   echo "export CONTAINERS_STORAGE_CONF=$DIR/storage.conf"
   echo "export CONTAINERS_REGISTRIES_CONF=$DIR/registries.conf"
+  echo "export CNBDEBUG_REGISTRY=$REGISTRY"
 }
 
 check_tools() {
@@ -49,11 +53,13 @@ check_tools() {
 
 # Writes a file only when its content changes, through a temp name, so a
 # running service never reads a half-written config.
+CONFIG_CHANGED=false
 write_if_changed() {
   local path=$1 content=$2
   if [ -f "$path" ] && [ "$(cat "$path")" = "$content" ]; then return; fi
   printf '%s\n' "$content" > "$path.tmp.$$"
   mv "$path.tmp.$$" "$path"
+  CONFIG_CHANGED=true
 }
 
 write_config() {
@@ -79,13 +85,27 @@ runroot = \"$RUN/storage\""
   # Short names never resolve to a remote registry; 127.0.0.1 on any port is
   # plain HTTP (containers/image matches the location as a prefix up to ':'),
   # for the docker-registry the Skaffold and distribution tests start there.
+  # The lifecycle image pack pulls for an untrusted build (Skaffold always
+  # pulls on its first build) is mirrored from that registry, when images.sh
+  # names it (CNBDEBUG_LIFECYCLE_REPO); the tests push it there.
+  local mirror=
+  if [ -n "${CNBDEBUG_LIFECYCLE_REPO:-}" ]; then
+    mirror="
+
+[[registry]]
+prefix = \"$CNBDEBUG_LIFECYCLE_REPO\"
+location = \"$CNBDEBUG_LIFECYCLE_REPO\"
+[[registry.mirror]]
+location = \"$REGISTRY/buildpacksio/lifecycle\"
+insecure = true"
+  fi
   write_if_changed "$DIR/registries.conf" "# Written by integration/platform/podman.sh.
 unqualified-search-registries = []
 short-name-mode = \"disabled\"
 
 [[registry]]
 location = \"127.0.0.1\"
-insecure = true"
+insecure = true$mirror"
 }
 
 service_alive() {
@@ -101,6 +121,10 @@ start() {
   write_config
   export CONTAINERS_CONF=$DIR/containers.conf CONTAINERS_STORAGE_CONF=$DIR/storage.conf \
     CONTAINERS_REGISTRIES_CONF=$DIR/registries.conf
+  if service_alive && [ "$CONFIG_CHANGED" = true ]; then
+    log "the config changed: restarting the service"
+    stop
+  fi
   if service_alive; then
     print_env
     return
