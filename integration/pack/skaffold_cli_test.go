@@ -165,6 +165,7 @@ func TestSkaffoldCLI(t *testing.T) {
 	t.Cleanup(func() { t.Logf("TestSkaffoldCLI ran in %s", time.Since(start).Round(time.Second)) })
 	skaffold := skaffoldCLI(t, p)
 	reg := startRegistry(t, p)
+	linkDockerSocket(t, p)
 
 	// The example lists a .cnb beside a builder's own buildpacks, so pack
 	// runs the five phases from the lifecycle image, which Skaffold pulls
@@ -239,6 +240,36 @@ func TestSkaffoldCLI(t *testing.T) {
 		tag := string(m[1])
 		t.Cleanup(func() { _, _ = p.podman("rmi", "-f", tag) })
 		checkDebugProcess(t, p.inspect(t, tag))
+	})
+}
+
+// linkDockerSocket points /var/run/docker.sock at podman's socket for the
+// test's duration. Skaffold v2.24.0 never sets pack's DockerHost
+// (pkg/skaffold/build/buildpacks/lifecycle.go builds pack.BuildOptions
+// without it), so pack bind-mounts the host's /var/run/docker.sock into the
+// lifecycle container (pack internal/build/phase_config_provider.go,
+// WithDaemonAccess: dockerHost "" binds /var/run/docker.sock), and a daemon on
+// another socket cannot be reached. The link is made only when nothing is at
+// that path, and removed afterwards (only if it is still this link).
+func linkDockerSocket(t *testing.T, p *platform) {
+	t.Helper()
+	const link = "/run/docker.sock"
+	sock := strings.TrimPrefix(p.getenv("DOCKER_HOST"), "unix://")
+	if _, err := os.Lstat(link); err == nil {
+		if target, _ := os.Readlink(link); target != sock {
+			t.Skipf("%s exists (another daemon's, or left over): Skaffold's pack would use it instead of podman", link)
+		}
+	} else if err := os.Symlink(sock, link); err != nil {
+		t.Fatalf("link %s to podman's socket: %v", link, err)
+	}
+	t.Cleanup(func() {
+		if target, err := os.Readlink(link); err == nil && target == sock {
+			_ = os.Remove(link)
+		}
+		// A daemon binding a missing source makes an empty directory there.
+		if info, err := os.Lstat(link); err == nil && info.IsDir() {
+			_ = os.Remove(link)
+		}
 	})
 }
 
