@@ -10,7 +10,8 @@
 #
 #   integration/k8s/run.sh            prints "N passed, N failed" last
 # Env: BP_DEBUG_CACHE (cache root, default .cache), BP_K8S_STATE (cluster
-# state dir), BP_K8S_KEEP=1 (leave the cluster up; `cluster.sh down` stops it).
+# state dir), BP_K8S_KEEP=1 (leave the cluster up; `cluster.sh down` stops it),
+# BP_K8S_DEBUG_CNB (an offline .cnb already made by tools/package.sh --offline).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -52,8 +53,13 @@ phase "Kubernetes and kpack binaries ($K8S_BIN, $KPACK_BIN)"
 STACK_ROOTFS=$("$HERE/stack.sh" | tail -1)
 phase "stack rootfs ($STACK_ROOTFS)"
 rm -rf "$WORK"; mkdir -p "$WORK"
-"$REPO/tools/package.sh" --offline "$WORK/debug.cnb" 2> "$WORK/package.log" || { tail -20 "$WORK/package.log"; die "tools/package.sh --offline failed"; }
-phase "debug buildpack packaged (tools/package.sh --offline)"
+if [ -n "${BP_K8S_DEBUG_CNB:-}" ]; then
+  cp "$BP_K8S_DEBUG_CNB" "$WORK/debug.cnb"
+  phase "debug buildpack from $BP_K8S_DEBUG_CNB"
+else
+  "$REPO/tools/package.sh" --offline "$WORK/debug.cnb" 2> "$WORK/package.log" || { tail -20 "$WORK/package.log"; die "tools/package.sh --offline failed"; }
+  phase "debug buildpack packaged (tools/package.sh --offline)"
+fi
 (cd "$REPO/integration" && go test -c -tags kpack -o "$WORK/kpack.test" ./k8s)
 phase "kpack_test.go compiled"
 
