@@ -6,13 +6,15 @@
 # stack), the repo's app, and the debug buildpack's .cnb (pushed by skopeo).
 #
 # Env: KPACK_BIN, LIFECYCLE_VERSION (build.sh paths), STACK_ROOTFS
-# (stack.sh), DEBUG_CNB (tools/package.sh --offline), APP_DIR, WORK (scratch).
+# (stack.sh), DEBUG_CNB (tools/package.sh --offline), APP_DIR, WORK (scratch),
+# GOROOT (the Go for the build image; `go env` cannot find it in here, where
+# /proc belongs to the cluster's pid namespace).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 R=10.77.0.1:5000
 STACK_ID=io.bpdebug.stacks.bookworm
-: "${KPACK_BIN:?}" "${LIFECYCLE_VERSION:?}" "${STACK_ROOTFS:?}" "${DEBUG_CNB:?}" "${APP_DIR:?}" "${WORK:?}"
+: "${KPACK_BIN:?}" "${LIFECYCLE_VERSION:?}" "${STACK_ROOTFS:?}" "${DEBUG_CNB:?}" "${APP_DIR:?}" "${WORK:?}" "${GOROOT:?}"
 OCIPUT=$KPACK_BIN/ociput
 log() { echo "k8s/images: $*" >&2; }
 put() { "$OCIPUT" "$@" > /dev/null; }
@@ -60,7 +62,7 @@ put -tag "$R/cnb/lifecycle:$LIFECYCLE_VERSION" -layer "$lc:/cnb/lifecycle" -labe
 log "pushed the lifecycle v$LIFECYCLE_VERSION image"
 
 # ---- the stack: Debian bookworm; the build image also has this machine's Go ----------
-goroot=$(go env GOROOT)
+goroot=$GOROOT
 gotool=$WORK/go
 mkdir -p "$gotool"
 cp -a "$goroot/bin" "$goroot/src" "$goroot/go.env" "$goroot/VERSION" "$gotool/"
@@ -71,7 +73,7 @@ put -tag $R/stack/build:bookworm -layer "$STACK_ROOTFS" -layer "$gotool:/usr/loc
   -env PATH=/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin -user 1000:1000
 put -tag $R/stack/run:bookworm -layer "$STACK_ROOTFS" -label "io.buildpacks.stack.id=$STACK_ID" \
   -env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin -user 1000:1000
-log "pushed the stack (build image with $(go env GOVERSION), run image)"
+log "pushed the stack (build image with Go $(cat "$goroot/VERSION" | head -1), run image)"
 
 # ---- buildpacks: the test's Go buildpack, and the debug buildpack's .cnb as is -------
 gobp=$WORK/go-buildpack/bpdebug-test_go-build/0.0.1

@@ -245,7 +245,7 @@ func dialDlv(t *testing.T, addr string) *rpc2.RPCClient {
 		go func() {
 			c := rpc2.NewClientFromConn(conn)
 			if v := c.GetVersion(); v != nil && v.DelveVersion != "" {
-				t.Logf("dlv %s (API %d, target %s)", strings.Fields(v.DelveVersion)[0], v.APIVersion, v.TargetGoVersion)
+				t.Logf("dlv: %s (API %d)", strings.Join(strings.Fields(v.DelveVersion), " "), v.APIVersion)
 				answered <- c
 				return
 			}

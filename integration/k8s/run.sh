@@ -88,7 +88,7 @@ trap down EXIT
 "$HERE/cluster.sh" up
 phase "cluster up, node Ready (Kubernetes $(kube version -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["serverVersion"]["gitVersion"])'))"
 
-"$HERE/cluster.sh" exec env KPACK_BIN="$KPACK_BIN" LIFECYCLE_VERSION="$LIFECYCLE_VERSION" STACK_ROOTFS="$STACK_ROOTFS" \
+"$HERE/cluster.sh" exec env GOROOT="$(go env GOROOT)" KPACK_BIN="$KPACK_BIN" LIFECYCLE_VERSION="$LIFECYCLE_VERSION" STACK_ROOTFS="$STACK_ROOTFS" \
   DEBUG_CNB="$WORK/debug.cnb" APP_DIR="$REPO/integration/testdata/apps/go-http" WORK="$WORK/images" "$HERE/images.sh"
 phase "images pushed to the cluster's registry"
 
@@ -98,7 +98,7 @@ config=$(cd "$HERE/modules/kpack" && go list -m -f '{{.Dir}}' github.com/pivotal
 R=10.77.0.1:5000
 for f in "$config"/*.yaml; do
   [ "$(basename "$f")" = schema.yaml ] && continue
-  echo "---"
+  printf '\n---\n'   # some of kpack's files end without a newline
   sed -e '/^#@ load(/d' -e "s|#@ data.values.kpack_version|v$KPACK_VERSION|" \
       -e "s|#@ data.values.lifecycle.image|$R/cnb/lifecycle:$LIFECYCLE_VERSION|" \
       -e "s|#@ data.values.\([a-z]*\)_\([a-z]*\).image|$R/kpack/\1-\2:test|" \
