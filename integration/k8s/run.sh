@@ -68,7 +68,11 @@ down() {
   local rc=$?
   if [ "$rc" != 0 ] && [ -e "$BP_K8S_STATE/init.pid" ]; then diagnose || true; fi
   if [ "${BP_K8S_KEEP:-0}" = 1 ]; then echo "k8s/run: cluster left up (BP_K8S_KEEP=1): integration/k8s/cluster.sh down stops it"
-  else "$HERE/cluster.sh" down || true; fi
+  else
+    "$HERE/cluster.sh" down || true
+    # The images (about 2 GB) go too; after a failure they stay for a look.
+    [ "$rc" != 0 ] || rm -rf "$BP_K8S_STATE/containerd" "$BP_K8S_STATE/registry-data" "$BP_K8S_STATE/var-lib" "$WORK/images"
+  fi
   exit "$rc"
 }
 # What failed, in kpack's words: resources, build pods' step logs.
