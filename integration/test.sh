@@ -5,6 +5,7 @@
 #
 #   integration/test.sh            everything
 #   FUZZ_SECONDS=0 integration/test.sh    skip the fuzzing smoke
+#   BP_TEST_KPACK=0 integration/test.sh   skip kpack on Kubernetes (integration/k8s)
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -62,6 +63,23 @@ passed=$(grep -c -E '^\s*--- PASS' build/integration.log || true)
 failed=$(grep -c -E '^\s*--- FAIL' build/integration.log || true)
 skipped=$(grep -c -E '^\s*--- SKIP' build/integration.log || true)
 summary+=("integration (go test): $passed passed, $failed failed, $skipped skipped")
+
+# ---- kpack on a real Kubernetes (integration/k8s/README.md) ---- BP_TEST_KPACK=0 skips
+# Builds Kubernetes and kpack from source (cached in .cache/), runs a cluster in
+# private namespaces, and has kpack build debug and plain images of the Go app.
+if [ "${BP_TEST_KPACK:-1}" != 0 ]; then
+  step "kpack on a single-node Kubernetes (integration/k8s/run.sh)"
+  set +e
+  integration/k8s/run.sh > build/kpack.log 2>&1
+  kpack_status=$?
+  set -e
+  grep -E '^k8s/run: \[|^\s*--- |passed, [0-9]+ failed' build/kpack.log || true
+  summary+=("kpack on Kubernetes: $(grep -oE '[0-9]+ passed, [0-9]+ failed' build/kpack.log | tail -1 || echo 'did not run to the end, see build/kpack.log')")
+  if [ "$kpack_status" != 0 ]; then echo "kpack test failed (see build/kpack.log)" >&2; status=1; fi
+else
+  summary+=("kpack on Kubernetes: skipped (BP_TEST_KPACK=0)")
+fi
+# ---- end of the kpack step
 
 step "Summary ($(( $(date +%s) - T0 ))s)"
 printf '  %s\n' "${summary[@]}"
