@@ -21,8 +21,15 @@ import (
 // endless streams zeros at about rate bytes/s (0: as fast as possible)
 // until the client goes away, after declaring declared as Content-Length
 // (0: none, chunked).
+// serverBudget bounds what one hostile server sends: above the 512 MiB
+// default cap, so the cap is what stops a working client, but small enough
+// that a regression fails the test instead of filling the disk (a first run
+// before the fix wrote 54 GB).
+const serverBudget = 1 << 30
+
 func endless(declared int64, rate int) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		var sent int64
 		if declared > 0 {
 			w.Header().Set("Content-Length", fmt.Sprint(declared))
 		}
@@ -30,8 +37,10 @@ func endless(declared int64, rate int) http.HandlerFunc {
 		if rate > 0 && rate < len(chunk)*10 {
 			chunk = chunk[:rate/10]
 		}
-		for {
-			if _, err := w.Write(chunk); err != nil {
+		for sent < serverBudget {
+			n, err := w.Write(chunk)
+			sent += int64(n)
+			if err != nil {
 				return
 			}
 			w.(http.Flusher).Flush()
@@ -54,7 +63,7 @@ func TestHugeContentLengthIsRefusedBeforeTheBody(t *testing.T) {
 	srv.handle("/tool-2.0.tar.gz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", fmt.Sprint(int64(1)<<40))
 		chunk := make([]byte, 1<<20)
-		for r.Context().Err() == nil {
+		for r.Context().Err() == nil && atomic.LoadInt64(&sent) < serverBudget {
 			n, err := w.Write(chunk)
 			atomic.AddInt64(&sent, int64(n))
 			if err != nil {
