@@ -1,4 +1,4 @@
-/* debug-launch: the program behind <layer>/wrap/{dlv,python,node,npm} and
+/* debug-launch: the program behind <layer>/wrap/{run,dlv,python,node,npm,yarn,pnpm,npx} and
  * exec.d's jdwp. It applies BPL_DEBUG_* and execs, so the app keeps this pid
  * and gets signals and exit codes unchanged; only under dlv, which would
  * kill the app on SIGTERM and outlive it, it stays as dlv's parent. */
@@ -89,6 +89,9 @@ int main(int argc, char **argv)
         return 0;
     }
 
+    /* The marks index this wrapper's argv only: a nested wrapper or the
+     * app's own children must not apply them to theirs. */
+    unsetenv(COMMAND_EXPAND_ENV);
     for (size_t i = 0; i < plan.env_len; i++) {
         if (setenv(plan.env[i].name, plan.env[i].value, 1) != 0)
             fprintf(stderr, "debug-launch: setting %s: %s\n", plan.env[i].name, strerror(errno));

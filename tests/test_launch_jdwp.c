@@ -86,7 +86,7 @@ static void test_jdwp_nothing_when_off_or_present(void **state)
         struct fake_env env = {{{"JAVA_TOOL_OPTIONS", present[i]}}};
         plan_jdwp(l, &env, &plan);
         assert_string_equal(plan.toml, "");
-        ASSERT_MESSAGE(&plan, "already loads the JDWP agent");
+        ASSERT_MESSAGE(&plan, "already loads a JDWP agent");
         launch_plan_free(&plan);
     }
 }
