@@ -13,8 +13,25 @@
 
 static const char *env_get(const char *name, void *data)
 {
-    (void)data;
+    /* data set: plan again with the debugger off */
+    if (data != NULL && strcmp(name, "BPL_DEBUG_ENABLED") == 0)
+        return "false";
     return getenv(name);
+}
+
+/* The debugger cannot listen (launch_listen_check): plan again with it off
+ * and say why in one line, so the app still starts. */
+static int plan_checked(const char *name, int argc, char **argv, const char *layer,
+                        struct launch_plan *plan, struct bp_error *err)
+{
+    int rc = launch_plan(name, argc, argv, env_get, NULL, layer, plan, err);
+    char why[512];
+    if (rc != 0 || !plan->debugging || launch_listen_check(plan->listen, why, sizeof why) == 0)
+        return rc;
+    launch_plan_free(plan);
+    rc = launch_plan(name, argc, argv, env_get, "off", layer, plan, err);
+    fprintf(stderr, "debug-launch: %s; starting the app without the debugger\n", why);
+    return rc;
 }
 
 /* The layer is the grandparent of the real executable: <layer>/wrap/debug-launch
@@ -68,7 +85,7 @@ int main(int argc, char **argv)
     struct launch_plan plan;
     struct bp_error err = {{0}};
     launch_resolve_bind = launch_resolve_host;
-    int rc = launch_plan(name, argc, argv, env_get, NULL, layer, &plan, &err);
+    int rc = plan_checked(name, argc, argv, layer, &plan, &err);
     if (plan.messages != NULL)
         fputs(plan.messages, stderr);
     if (rc != 0) {
@@ -99,7 +116,13 @@ int main(int argc, char **argv)
     if (plan.debugging && plan.target != NULL) {
         struct launch_outcome out;
         if (launch_supervise(&plan, &out, &err) == 0) {
-            if (out.app_ended && out.app_known)
+            if (out.held_signal != 0)
+                fprintf(stderr,
+                        "debug-launch: signal %d came while %s was held stopped under dlv "
+                        "(waiting for a debugger or at a breakpoint), so it could not handle it; "
+                        "stopped it and dlv, exiting with %d\n",
+                        out.held_signal, plan.target, out.code);
+            else if (out.app_ended && out.app_known)
                 fprintf(stderr, "debug-launch: %s exited with code %d; dlv stopped\n", plan.target,
                         out.code);
             else if (out.app_ended)

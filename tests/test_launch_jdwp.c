@@ -21,7 +21,7 @@ static void test_jdwp_defaults(void **state)
     assert_string_equal(plan.toml,
                         "JAVA_TOOL_OPTIONS = \"" AGENT "suspend=n,address=0.0.0.0:5005\"\n");
     assert_true(plan.debugging);
-    ASSERT_MESSAGE(&plan, "JDWP listening on 0.0.0.0:5005");
+    ASSERT_MESSAGE(&plan, "JDWP starting on 0.0.0.0:5005");
     launch_plan_free(&plan);
 }
 

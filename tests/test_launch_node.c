@@ -16,7 +16,7 @@ static void test_node_enabled(void **state)
                 "--port", "8080");
     assert_true(plan.debugging);
     assert_int_equal(plan.env_len, 0);
-    ASSERT_MESSAGE(&plan, "node inspector listening on 0.0.0.0:9229");
+    ASSERT_MESSAGE(&plan, "node inspector starting on 0.0.0.0:9229");
     launch_plan_free(&plan);
 }
 

@@ -171,5 +171,6 @@ void launch_plan_free(struct launch_plan *plan)
     }
     free(plan->toml);
     free(plan->messages);
+    free(plan->listen);
     memset(plan, 0, sizeof *plan);
 }
