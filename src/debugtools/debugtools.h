@@ -33,6 +33,10 @@ struct debugtools_layer {
     size_t links_len;
     struct debugtools_jdwp jdwp[DEBUGTOOLS_MAX];
     size_t jdwp_len;
+    /* BP_DEBUG_BIND was set at build: recorded as
+     * env.launch/CNB_DEBUG_BIND_EXPLICIT so it wins over the wrapper's
+     * loopback default on Kubernetes (main_build sets it) */
+    bool bind_explicit;
     unsigned long long bytes_downloaded; /* filled by populate */
 };
 
