@@ -4,6 +4,7 @@
  * kill the app on SIGTERM and outlive it, it stays as dlv's parent. */
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,14 +20,64 @@ static const char *env_get(const char *name, void *data)
     return getenv(name);
 }
 
-/* The debugger cannot listen (launch_listen_check): plan again with it off
- * and say why in one line, so the app still starts. */
+extern char **environ;
+
+/* Linux's limit for one argv or environment string (MAX_ARG_STRLEN, 32
+ * pages) and, for all of them with their pointers, sysconf(_SC_ARG_MAX). */
+#define ARG_STRLEN_MAX (32 * 4096)
+
+static bool plan_overrides(const struct launch_plan *plan, const char *entry)
+{
+    for (size_t i = 0; i < plan->env_len; i++) {
+        size_t n = strlen(plan->env[i].name);
+        if (strncmp(entry, plan->env[i].name, n) == 0 && entry[n] == '=')
+            return true;
+    }
+    size_t n = strlen(COMMAND_EXPAND_ENV);
+    return strncmp(entry, COMMAND_EXPAND_ENV, n) == 0 && entry[n] == '=';
+}
+
+/* Whether execve would take the plan's argv and environment: a long
+ * PYTHONPATH plus the debugger's path fails with E2BIG, and the app with
+ * it. 0 when it fits; -1 with why when it does not. */
+static int exec_fits(const struct launch_plan *plan, char *why, size_t why_len)
+{
+    long limit = sysconf(_SC_ARG_MAX);
+    size_t total = 0;
+    for (size_t i = 0; i < plan->env_len; i++) {
+        size_t len = strlen(plan->env[i].name) + strlen(plan->env[i].value) + 2;
+        if (len > ARG_STRLEN_MAX) {
+            snprintf(why, why_len, "%s would be %zu bytes with the debugger's part, over the "
+                     "kernel's %d for one variable (E2BIG)", plan->env[i].name, len - 1,
+                     ARG_STRLEN_MAX - 1);
+            return -1;
+        }
+        total += len + sizeof(char *);
+    }
+    for (char **e = environ; *e != NULL; e++)
+        if (!plan_overrides(plan, *e))
+            total += strlen(*e) + 1 + sizeof(char *);
+    for (size_t i = 0; i < plan->argv.len; i++)
+        total += strlen(plan->argv.items[i]) + 1 + sizeof(char *);
+    if (limit > 0 && total > (size_t)limit) {
+        snprintf(why, why_len, "the command and environment would be %zu bytes with the "
+                 "debugger's part, over the kernel's %ld (E2BIG)", total, limit);
+        return -1;
+    }
+    return 0;
+}
+
+/* The debugger cannot listen (launch_listen_check) or its command would not
+ * fit execve (exec_fits): plan again with it off and say why in one line,
+ * so the app still starts. */
 static int plan_checked(const char *name, int argc, char **argv, const char *layer,
                         struct launch_plan *plan, struct bp_error *err)
 {
     int rc = launch_plan(name, argc, argv, env_get, NULL, layer, plan, err);
     char why[512];
-    if (rc != 0 || !plan->debugging || launch_listen_check(plan->listen, why, sizeof why) == 0)
+    if (rc != 0 || !plan->debugging ||
+        (launch_listen_check(plan->listen, why, sizeof why) == 0 &&
+         (plan->exec_d || exec_fits(plan, why, sizeof why) == 0)))
         return rc;
     launch_plan_free(plan);
     rc = launch_plan(name, argc, argv, env_get, "off", layer, plan, err);

@@ -557,6 +557,34 @@ static void test_exec_port_in_use_runs_app(void **state)
     close(busy);
 }
 
+/* A PYTHONPATH near the kernel's 128 KiB limit for one string plus ours
+ * made execve fail with E2BIG (exit 126, issue 13): the app must run
+ * without the debugger instead, with one line. */
+static void test_exec_e2big_runs_app(void **state)
+{
+    struct fixture *f = *state;
+    char python[PATH_MAX];
+    at(f, "wrap/python", python, sizeof python);
+    size_t n = 131072 - 20;
+    char *pp = malloc(n + 1);
+    assert_non_null(pp);
+    memcpy(pp, "PYTHONPATH=", 11);
+    memset(pp + 11, 'a', n - 11);
+    pp[n] = '\0';
+    const char *env[] = {"LAUNCH_PROBE=1", pp, NULL};
+    struct run r;
+    run_wrapper(python, (char *const[]){python, "-m", "debugpy", "--listen", "127.0.0.1:0",
+                                        "app.py", NULL},
+                env, false, &r);
+    assert_true(WIFEXITED(r.status));
+    assert_int_equal(WEXITSTATUS(r.status), 0);
+    expect_line(r.out, "argv[1]=app.py");
+    assert_non_null(strstr(r.err, "E2BIG"));
+    assert_non_null(strstr(r.err, "without the debugger"));
+    run_free(&r);
+    free(pp);
+}
+
 /* Decodes TOML with Python's tomllib, an independent reader, and returns the
  * JAVA_TOOL_OPTIONS value printed as JSON (so escapes are visible). */
 static char *decode_with_tomllib(const char *toml)
@@ -857,6 +885,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_exec_npm_marker_never_reaches_npm, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exec_jdwp_on_fd3, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exec_run_expands_and_unsets, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_exec_e2big_runs_app, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exec_port_in_use_runs_app, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exec_missing_real_tool, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exec_bare_binary_missing, setup, teardown),
