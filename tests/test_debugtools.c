@@ -423,6 +423,19 @@ static void test_populate_pm_preload_and_bind(void **state)
              DEBUGTOOLS_LAYER);
     assert_file_text(path, "true");
     debugtools_layer_free(&l);
+
+    /* the marks of the words the wrapper expands, for one process */
+    memset(&l, 0, sizeof l);
+    l.launcher_path = launcher;
+    assert_int_equal(debugtools_add_wrapper(&l, "run", &err), 0);
+    assert_int_equal(debugtools_add_launch_env(&l, "web", "CNB_DEBUG_EXPAND", "2,5", &err), 0);
+    assert_int_equal(debugtools_add_launch_env(&l, "../x", "CNB_DEBUG_EXPAND", "1", &err), -1);
+    if (contribute(&l, &outcome, &err) != 0)
+        fail_msg("%s", err.message);
+    snprintf(path, sizeof path, "%s/%s/env.launch/web/CNB_DEBUG_EXPAND.override", layers,
+             DEBUGTOOLS_LAYER);
+    assert_file_text(path, "2,5");
+    debugtools_layer_free(&l);
 }
 
 /* A tool from a file:// URI lands in its own directory; a bad checksum

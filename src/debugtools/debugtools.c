@@ -88,8 +88,30 @@ int debugtools_add_jdwp(struct debugtools_layer *l, const char *process_type, co
     return 0;
 }
 
+int debugtools_add_launch_env(struct debugtools_layer *l, const char *process_type,
+                              const char *name, const char *value, struct bp_error *err)
+{
+    if (l->launch_env_len >= DEBUGTOOLS_MAX)
+        return error_set(err, "too many launch variables");
+    if (process_type[0] == '\0' || strchr(process_type, '/') != NULL || strcmp(process_type, ".") == 0 ||
+        strcmp(process_type, "..") == 0 || name[0] == '\0' || strchr(name, '/') != NULL ||
+        strchr(name, '=') != NULL)
+        return error_set(err, "launch variable %s for process '%s': not a file name", name,
+                         process_type);
+    l->launch_env[l->launch_env_len].process_type = xstrdup(process_type);
+    l->launch_env[l->launch_env_len].name = xstrdup(name);
+    l->launch_env[l->launch_env_len].value = xstrdup(value);
+    l->launch_env_len++;
+    return 0;
+}
+
 void debugtools_layer_free(struct debugtools_layer *l)
 {
+    for (size_t i = 0; i < l->launch_env_len; i++) {
+        free(l->launch_env[i].process_type);
+        free(l->launch_env[i].name);
+        free(l->launch_env[i].value);
+    }
     for (size_t i = 0; i < l->links_len; i++) {
         free(l->links[i].name);
         free(l->links[i].target);
@@ -177,6 +199,15 @@ struct toml_value *debugtools_metadata(const struct debugtools_layer *l, struct 
         snprintf(preload_sha + 2 * i, 3, "%02x", digest[i]);
     set(meta, "node-preload-sha256", toml_new_string(preload_sha));
     set(meta, "bind-explicit", toml_new_bool(l->bind_explicit));
+    struct toml_value *lenv = must(toml_new_array());
+    set(meta, "launch-env", lenv);
+    for (size_t i = 0; i < l->launch_env_len; i++) {
+        struct toml_value *t = must(toml_new_table());
+        push(lenv, t);
+        set(t, "type", toml_new_string(l->launch_env[i].process_type));
+        set(t, "name", toml_new_string(l->launch_env[i].name));
+        set(t, "value", toml_new_string(l->launch_env[i].value));
+    }
     set(meta, "wrappers", wrappers);
     set(meta, "links", links);
     set(meta, "jdwp", jdwp);
@@ -270,6 +301,13 @@ int debugtools_populate(const char *dir, void *ctx, struct bp_error *err)
         snprintf(path, sizeof path, "%s/node", dir);
         if (file_mkdirs(path, err) != 0 ||
             write_text(path, "preload.js", (const char *)debugtools_node_preload, err) != 0)
+            return -1;
+    }
+    for (size_t i = 0; i < l->launch_env_len; i++) {
+        char file[300];
+        snprintf(path, sizeof path, "%s/env.launch/%s", dir, l->launch_env[i].process_type);
+        snprintf(file, sizeof file, "%s.override", l->launch_env[i].name);
+        if (file_mkdirs(path, err) != 0 || write_text(path, file, l->launch_env[i].value, err) != 0)
             return -1;
     }
     if (l->bind_explicit) {
