@@ -147,6 +147,35 @@ static void test_node_drops_foreign_inspect(void **state)
     launch_plan_free(&plan);
 }
 
+static void test_node_options_grammar(void **state)
+{
+    struct layer *l = *state;
+    struct {
+        const char *in, *out;
+    } cases[] = {
+        {"--inspect=127.0.0.1:9229", ""},
+        {"--inspect-brk --inspect-port 9300 -r x", "-r x"},
+        {"--debug-port=1 --require \"/a b/c.js\" --inspect-publish-uid=http",
+         "--require \"/a b/c.js\" --inspect-publish-uid=http"},
+        {"  --use-openssl-ca\t--inspect  ", "--use-openssl-ca"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        struct fake_env env = {{{"NODE_OPTIONS", cases[i].in}}};
+        struct launch_plan plan;
+        struct bp_error err = {{0}};
+        assert_int_equal(PLAN(l, &env, &plan, &err, "node", "--inspect=0.0.0.0:9229", "s.js"), 0);
+        assert_plan_env(&plan, "NODE_OPTIONS", cases[i].out);
+        launch_plan_free(&plan);
+    }
+    /* nothing to drop: NODE_OPTIONS is left alone */
+    struct fake_env keep = {{{"NODE_OPTIONS", "--inspect-publish-uid=http --max-old-space-size=64"}}};
+    struct launch_plan plan;
+    struct bp_error err = {{0}};
+    assert_int_equal(PLAN(l, &keep, &plan, &err, "node", "--inspect=0.0.0.0:9229", "s.js"), 0);
+    assert_plan_env(&plan, "NODE_OPTIONS", NULL);
+    launch_plan_free(&plan);
+}
+
 static void test_jdwp_replaces_libjvm_agent(void **state)
 {
     struct layer *l = *state;
@@ -214,6 +243,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_marks_best_effort, layer_setup, layer_teardown),
         cmocka_unit_test_setup_teardown(test_yarn_preload, layer_setup, layer_teardown),
         cmocka_unit_test_setup_teardown(test_node_drops_foreign_inspect, layer_setup, layer_teardown),
+        cmocka_unit_test_setup_teardown(test_node_options_grammar, layer_setup, layer_teardown),
         cmocka_unit_test_setup_teardown(test_jdwp_replaces_libjvm_agent, layer_setup, layer_teardown),
         cmocka_unit_test_setup_teardown(test_kubernetes_loopback_default, layer_setup, layer_teardown),
     };
