@@ -205,6 +205,39 @@ func TestDebugGo(t *testing.T) {
 			time.Since(sent).Round(time.Millisecond), code)
 	})
 
+	tm.step(t, "SIGTERM while dlv waits for a client", func(t *testing.T) {
+		// BPL_DEBUG_SUSPEND=true: the app is held stopped by dlv (ptrace)
+		// until a client continues it, so it cannot run a SIGTERM handler.
+		// The container must still stop within a second, with 143 (issue 13),
+		// and nothing of dlv's may outlive the wrapper.
+		port := harness.FreePort(t)
+		l := b.launch(t, "go-http", map[string]string{"BPL_DEBUG_PORT": strconv.Itoa(port), "BPL_DEBUG_SUSPEND": "true"})
+		l.waitListener(t, port)
+		appPid := childRunning(t, l, appBin)
+		deadline := time.Now().Add(10 * time.Second)
+		for !strings.Contains(l.Stderr(), "dlv listening on") && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond)
+		}
+		if !strings.Contains(l.Stderr(), "dlv listening on") {
+			t.Errorf("no 'dlv listening on' once the port listened; output:\n%s", l.Output())
+		}
+		sent := time.Now()
+		l.sigterm(t)
+		code, err := l.Wait(5 * time.Second)
+		took := time.Since(sent)
+		if err != nil {
+			t.Fatalf("the wrapper did not exit after SIGTERM: %v\n%s", err, l.Tree())
+		}
+		if code != 143 || took > time.Second {
+			t.Errorf("exit %d after %s, want 143 within 1s; output:\n%s", code, took, l.Output())
+		}
+		waitGone(t, appPid, 2*time.Second, "the app under dlv")
+		if left := l.Processes(); len(left) != 0 {
+			t.Errorf("processes outlived the wrapper:\n%s", l.Tree())
+		}
+		t.Logf("SIGTERM with dlv waiting: stopped in %s, exit %d", took.Round(time.Millisecond), code)
+	})
+
 	tm.step(t, "the app exits by itself", func(t *testing.T) {
 		// An app that ends (here: go-http cannot listen on PORT=-1 and
 		// exits 1 through log.Fatal) must end the container, though dlv

@@ -72,6 +72,9 @@ func TestDebugJVM(t *testing.T) {
 
 	testLaunchSettings(t, &tm, launchSettings{
 		app: b, debugger: "JDWP", defaultPort: jdwpDefaultPort, process: "web", want: want,
+		// every JVM says this when JAVA_TOOL_OPTIONS is set, and the JVM
+		// fixture always sets it (libjvm's helpers)
+		appLine: func(line string) bool { return strings.HasPrefix(line, "Picked up JAVA_TOOL_OPTIONS: ") },
 		bare: func(t testing.TB, l *launched) { checkBareJVM(t, l, java) },
 		attach: func(t testing.TB, l *launched, port int) {
 			t.Log(jdbHitBreakpoint(t, fmt.Sprintf("127.0.0.1:%d", port), class, line, l.url, want))
@@ -85,6 +88,28 @@ func TestDebugJVM(t *testing.T) {
 			s.expect(`main\[1\] `, 30*time.Second)
 			s.send("cont")
 		},
+	})
+
+	// Paketo libjvm's real debug-9 exec.d helper (in the bellsoft-liberica
+	// fixture) adds its own agent on *:BPL_DEBUG_PORT when
+	// BPL_DEBUG_ENABLED=true; ours runs after it and must leave exactly one
+	// agent, with BPL_DEBUG_BIND honoured (issue 12 item 5).
+	tm.step(t, "libjvm's debug-9 agent replaced by ours", func(t *testing.T) {
+		port := harness.FreePort(t)
+		l := b.launch(t, "web", map[string]string{"BPL_DEBUG_ENABLED": "true", "BPL_DEBUG_PORT": strconv.Itoa(port), "BPL_DEBUG_BIND": "127.0.0.1"})
+		ln := l.waitListener(t, port)
+		if !ln.IP.Equal(loopbackIP) {
+			t.Errorf("JDWP listens on %s, want 127.0.0.1 (BPL_DEBUG_BIND)", ln.Addr())
+		}
+		env, _ := harness.Environ(l.Pid())
+		if n := strings.Count(env["JAVA_TOOL_OPTIONS"], "-agentlib:jdwp="); n != 1 {
+			t.Errorf("JAVA_TOOL_OPTIONS=%q loads %d JDWP agents, want 1", env["JAVA_TOOL_OPTIONS"], n)
+		}
+		if !strings.Contains(l.Output(), "replaced the JDWP agent that Paketo libjvm's debug-9 helper put") {
+			t.Errorf("no line about libjvm's agent; output:\n%s", l.Output())
+		}
+		l.waitHTTP(t, want)
+		t.Log(jdbHitBreakpoint(t, fmt.Sprintf("127.0.0.1:%d", port), class, line, l.url, want))
 	})
 
 	tm.step(t, "SIGTERM reaches the app", func(t *testing.T) {

@@ -64,7 +64,17 @@ func testLaunchSettings(t *testing.T, tm *timings, s launchSettings) {
 		l, port := s.app.launchOnLoopback(t, s.loopbackProcess, s.debugger, s.defaultPort)
 		l.waitHTTP(t, s.loopbackWant)
 		s.attach(t, l, port)
-		if lines := l.debugLaunchLines(); len(lines) != 1 || !strings.Contains(lines[0], fmt.Sprintf("127.0.0.1:%d", port)) {
+		// The notice, plus for dlv (which the wrapper supervises) the
+		// confirmation once its port really listens.
+		var lines []string
+		for _, line := range l.debugLaunchLines() {
+			if !strings.HasPrefix(line, "debug-launch: dlv listening on ") {
+				lines = append(lines, line)
+			} else if !strings.Contains(line, fmt.Sprintf("127.0.0.1:%d", port)) {
+				t.Errorf("dlv's confirmation %q names another address than 127.0.0.1:%d", line, port)
+			}
+		}
+		if len(lines) != 1 || !strings.Contains(lines[0], fmt.Sprintf("127.0.0.1:%d", port)) {
 			t.Errorf("the wrapper's notice = %q, want one line naming 127.0.0.1:%d", lines, port)
 		}
 	})

@@ -1,9 +1,10 @@
-/* debug-launch: the program behind <layer>/wrap/{dlv,python,node,npm} and
+/* debug-launch: the program behind <layer>/wrap/{run,dlv,python,node,npm,yarn,pnpm,npx} and
  * exec.d's jdwp. It applies BPL_DEBUG_* and execs, so the app keeps this pid
  * and gets signals and exit codes unchanged; only under dlv, which would
  * kill the app on SIGTERM and outlive it, it stays as dlv's parent. */
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,8 +14,75 @@
 
 static const char *env_get(const char *name, void *data)
 {
-    (void)data;
+    /* data set: plan again with the debugger off */
+    if (data != NULL && strcmp(name, "BPL_DEBUG_ENABLED") == 0)
+        return "false";
     return getenv(name);
+}
+
+extern char **environ;
+
+/* Linux's limit for one argv or environment string (MAX_ARG_STRLEN, 32
+ * pages) and, for all of them with their pointers, sysconf(_SC_ARG_MAX). */
+#define ARG_STRLEN_MAX (32 * 4096)
+
+static bool plan_overrides(const struct launch_plan *plan, const char *entry)
+{
+    for (size_t i = 0; i < plan->env_len; i++) {
+        size_t n = strlen(plan->env[i].name);
+        if (strncmp(entry, plan->env[i].name, n) == 0 && entry[n] == '=')
+            return true;
+    }
+    size_t n = strlen(COMMAND_EXPAND_ENV);
+    return strncmp(entry, COMMAND_EXPAND_ENV, n) == 0 && entry[n] == '=';
+}
+
+/* Whether execve would take the plan's argv and environment: a long
+ * PYTHONPATH plus the debugger's path fails with E2BIG, and the app with
+ * it. 0 when it fits; -1 with why when it does not. */
+static int exec_fits(const struct launch_plan *plan, char *why, size_t why_len)
+{
+    long limit = sysconf(_SC_ARG_MAX);
+    size_t total = 0;
+    for (size_t i = 0; i < plan->env_len; i++) {
+        size_t len = strlen(plan->env[i].name) + strlen(plan->env[i].value) + 2;
+        if (len > ARG_STRLEN_MAX) {
+            snprintf(why, why_len, "%s would be %zu bytes with the debugger's part, over the "
+                     "kernel's %d for one variable (E2BIG)", plan->env[i].name, len - 1,
+                     ARG_STRLEN_MAX - 1);
+            return -1;
+        }
+        total += len + sizeof(char *);
+    }
+    for (char **e = environ; *e != NULL; e++)
+        if (!plan_overrides(plan, *e))
+            total += strlen(*e) + 1 + sizeof(char *);
+    for (size_t i = 0; i < plan->argv.len; i++)
+        total += strlen(plan->argv.items[i]) + 1 + sizeof(char *);
+    if (limit > 0 && total > (size_t)limit) {
+        snprintf(why, why_len, "the command and environment would be %zu bytes with the "
+                 "debugger's part, over the kernel's %ld (E2BIG)", total, limit);
+        return -1;
+    }
+    return 0;
+}
+
+/* The debugger cannot listen (launch_listen_check) or its command would not
+ * fit execve (exec_fits): plan again with it off and say why in one line,
+ * so the app still starts. */
+static int plan_checked(const char *name, int argc, char **argv, const char *layer,
+                        struct launch_plan *plan, struct bp_error *err)
+{
+    int rc = launch_plan(name, argc, argv, env_get, NULL, layer, plan, err);
+    char why[512];
+    if (rc != 0 || !plan->debugging ||
+        (launch_listen_check(plan->listen, why, sizeof why) == 0 &&
+         (plan->exec_d || exec_fits(plan, why, sizeof why) == 0)))
+        return rc;
+    launch_plan_free(plan);
+    rc = launch_plan(name, argc, argv, env_get, "off", layer, plan, err);
+    fprintf(stderr, "debug-launch: %s; starting the app without the debugger\n", why);
+    return rc;
 }
 
 /* The layer is the grandparent of the real executable: <layer>/wrap/debug-launch
@@ -68,7 +136,7 @@ int main(int argc, char **argv)
     struct launch_plan plan;
     struct bp_error err = {{0}};
     launch_resolve_bind = launch_resolve_host;
-    int rc = launch_plan(name, argc, argv, env_get, NULL, layer, &plan, &err);
+    int rc = plan_checked(name, argc, argv, layer, &plan, &err);
     if (plan.messages != NULL)
         fputs(plan.messages, stderr);
     if (rc != 0) {
@@ -89,6 +157,9 @@ int main(int argc, char **argv)
         return 0;
     }
 
+    /* The marks index this wrapper's argv only: a nested wrapper or the
+     * app's own children must not apply them to theirs. */
+    unsetenv(COMMAND_EXPAND_ENV);
     for (size_t i = 0; i < plan.env_len; i++) {
         if (setenv(plan.env[i].name, plan.env[i].value, 1) != 0)
             fprintf(stderr, "debug-launch: setting %s: %s\n", plan.env[i].name, strerror(errno));
@@ -96,7 +167,13 @@ int main(int argc, char **argv)
     if (plan.debugging && plan.target != NULL) {
         struct launch_outcome out;
         if (launch_supervise(&plan, &out, &err) == 0) {
-            if (out.app_ended && out.app_known)
+            if (out.held_signal != 0)
+                fprintf(stderr,
+                        "debug-launch: signal %d came while %s was held stopped under dlv "
+                        "(waiting for a debugger or at a breakpoint), so it could not handle it; "
+                        "stopped it and dlv, exiting with %d\n",
+                        out.held_signal, plan.target, out.code);
+            else if (out.app_ended && out.app_known)
                 fprintf(stderr, "debug-launch: %s exited with code %d; dlv stopped\n", plan.target,
                         out.code);
             else if (out.app_ended)

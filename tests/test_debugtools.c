@@ -376,7 +376,7 @@ static void test_populate_only_what_is_asked(void **state)
     if (contribute(&l, &outcome, &err) != 0)
         fail_msg("%s", err.message);
     char path[1024];
-    const char *absent[] = {"real", "exec.d", "env.launch", "wrap/dlv", "wrap/python"};
+    const char *absent[] = {"real", "exec.d", "env.launch", "wrap/dlv", "wrap/python", "node"};
     for (size_t i = 0; i < sizeof absent / sizeof *absent; i++) {
         snprintf(path, sizeof path, "%s/%s/%s", layers, DEBUGTOOLS_LAYER, absent[i]);
         struct stat st;
@@ -385,6 +385,56 @@ static void test_populate_only_what_is_asked(void **state)
     }
     snprintf(path, sizeof path, "%s/%s/wrap/node", layers, DEBUGTOOLS_LAYER);
     assert_link(path, "debug-launch");
+    debugtools_layer_free(&l);
+}
+
+/* A package-manager wrapper needs the node preload in node/preload.js, the
+ * bytes of src/debugtools/node-preload.js; an explicit build-time bind is
+ * recorded for the wrapper (it then wins over the Kubernetes default). */
+static void test_populate_pm_preload_and_bind(void **state)
+{
+    (void)state;
+    struct debugtools_layer l;
+    memset(&l, 0, sizeof l);
+    l.launcher_path = launcher;
+    l.bind_explicit = true;
+    struct bp_error err = {{0}};
+    assert_int_equal(debugtools_add_wrapper(&l, "run", &err), 0);
+    assert_int_equal(debugtools_add_wrapper(&l, "pnpm", &err), 0);
+    enum layer_outcome outcome;
+    if (contribute(&l, &outcome, &err) != 0)
+        fail_msg("%s", err.message);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s/wrap/pnpm", layers, DEBUGTOOLS_LAYER);
+    assert_link(path, "debug-launch");
+    snprintf(path, sizeof path, "%s/%s/wrap/run", layers, DEBUGTOOLS_LAYER);
+    assert_link(path, "debug-launch");
+    char *want = NULL, *got = NULL;
+    size_t want_len = 0, got_len = 0;
+    assert_int_equal(file_read_all(BP_SOURCE_DIR "/src/debugtools/node-preload.js", 1 << 20, &want,
+                                   &want_len, &err), 0);
+    snprintf(path, sizeof path, "%s/%s/node/preload.js", layers, DEBUGTOOLS_LAYER);
+    assert_int_equal(file_read_all(path, 1 << 20, &got, &got_len, &err), 0);
+    assert_int_equal(got_len, want_len);
+    assert_memory_equal(got, want, want_len);
+    free(want);
+    free(got);
+    snprintf(path, sizeof path, "%s/%s/env.launch/CNB_DEBUG_BIND_EXPLICIT.default", layers,
+             DEBUGTOOLS_LAYER);
+    assert_file_text(path, "true");
+    debugtools_layer_free(&l);
+
+    /* the marks of the words the wrapper expands, for one process */
+    memset(&l, 0, sizeof l);
+    l.launcher_path = launcher;
+    assert_int_equal(debugtools_add_wrapper(&l, "run", &err), 0);
+    assert_int_equal(debugtools_add_launch_env(&l, "web", "CNB_DEBUG_EXPAND", "2,5", &err), 0);
+    assert_int_equal(debugtools_add_launch_env(&l, "../x", "CNB_DEBUG_EXPAND", "1", &err), -1);
+    if (contribute(&l, &outcome, &err) != 0)
+        fail_msg("%s", err.message);
+    snprintf(path, sizeof path, "%s/%s/env.launch/web/CNB_DEBUG_EXPAND.override", layers,
+             DEBUGTOOLS_LAYER);
+    assert_file_text(path, "2,5");
     debugtools_layer_free(&l);
 }
 
@@ -486,6 +536,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_populate_without_dependencies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_populate_only_what_is_asked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_populate_installs_tools, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_populate_pm_preload_and_bind, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,7 +22,7 @@ static void test_dlv_enabled_by_default(void **state)
     assert_true(plan.debugging);
     assert_false(plan.exec_d);
     assert_int_equal(plan.env_len, 0);
-    ASSERT_MESSAGE(&plan, "dlv listening on 0.0.0.0:56268", "BPL_DEBUG_ENABLED=false");
+    ASSERT_MESSAGE(&plan, "dlv starting on 0.0.0.0:56268", "BPL_DEBUG_ENABLED=false");
     launch_plan_free(&plan);
 }
 

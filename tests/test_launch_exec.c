@@ -15,7 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -84,8 +87,24 @@ static int fake_dlv(int argc, char **argv)
     const char *mode = getenv("LAUNCH_FAKE_REAP");
     setenv("LAUNCH_PROBE", getenv("LAUNCH_APP_MODE"), 1);
     fflush(NULL);
+    bool held = strcmp(mode, "held") == 0;
+    if (held) {
+        /* like dlv's telemetry helper: a child of dlv that outlives it
+         * unless someone ends it */
+        pid_t helper = fork();
+        if (helper == 0) {
+            for (;;)
+                pause();
+        }
+        printf("helper=%d\n", (int)helper);
+        fflush(stdout);
+        /* like dlv waiting for a client: SIGTERM does not end it */
+        signal(SIGTERM, SIG_IGN);
+    }
     pid_t app = fork();
     if (app == 0) {
+        if (held) /* stopped at exec under ptrace, as dlv exec without --continue */
+            ptrace(PTRACE_TRACEME, 0, NULL, NULL);
         execv(argv[dashdash - 1], (char *const[]){argv[dashdash - 1], NULL});
         _exit(91);
     }
@@ -350,7 +369,7 @@ static void test_exec_dlv_enabled(void **state)
     /* under dlv the wrapper stays as its parent (supervision) */
     snprintf(want, sizeof want, "ppid=%d", (int)r.pid);
     expect_line(r.out, want);
-    assert_string_equal(r.err, "debug-launch: dlv listening on 0.0.0.0:4000 "
+    assert_string_equal(r.err, "debug-launch: dlv starting on 0.0.0.0:4000 "
                                "(BPL_DEBUG_ENABLED=false turns it off)\n");
     run_free(&r);
 }
@@ -395,7 +414,7 @@ static void test_exec_python_env(void **state)
     snprintf(want, sizeof want, "argv[0]=%s", f->self);
     expect_line(r.out, want);
     expect_line(r.out, "argv[5]=app.py");
-    assert_string_equal(r.err, "debug-launch: debugpy listening on 0.0.0.0:5678 "
+    assert_string_equal(r.err, "debug-launch: debugpy starting on 0.0.0.0:5678 "
                                "(BPL_DEBUG_ENABLED=false turns it off)\n");
     run_free(&r);
 }
@@ -469,6 +488,103 @@ static void test_exec_npm_marker_never_reaches_npm(void **state)
     run_free(&r);
 }
 
+/* bin/build's template words are expanded by the wrapper from the launch
+ * environment, and the marks never reach the app (a child wrapper would
+ * apply them to its own argv). */
+static void test_exec_run_expands_and_unsets(void **state)
+{
+    struct fixture *f = *state;
+    char run[PATH_MAX];
+    at(f, "wrap/run", run, sizeof run);
+    assert_int_equal(symlink("debug-launch", run), 0);
+    const char *env[] = {"LAUNCH_PROBE=1", "CNB_DEBUG_EXPAND=2,3", "PORT=9001", NULL};
+    struct run r;
+    run_wrapper(run, (char *const[]){run, f->app, "--port=${PORT:-8080}", "${HOST:-0.0.0.0}", NULL},
+                env, false, &r);
+    assert_int_equal(WEXITSTATUS(r.status), 0);
+    expect_line(r.out, "argv[1]=--port=9001");
+    expect_line(r.out, "argv[2]=0.0.0.0");
+    assert_null(strstr(r.out, "CNB_DEBUG_EXPAND"));
+    assert_string_equal(r.err, "");
+    run_free(&r);
+}
+
+/* A port that cannot be bound must not take the app down (issue 13): one
+ * line says why and the app runs without the debugger. */
+static void test_exec_port_in_use_runs_app(void **state)
+{
+    struct fixture *f = *state;
+    int busy = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    assert_int_equal(bind(busy, (struct sockaddr *)&sin, sizeof sin), 0);
+    assert_int_equal(listen(busy, 1), 0);
+    socklen_t len = sizeof sin;
+    assert_int_equal(getsockname(busy, (struct sockaddr *)&sin, &len), 0);
+    char node[PATH_MAX], inspect[64];
+    at(f, "wrap/node", node, sizeof node);
+    snprintf(inspect, sizeof inspect, "--inspect=127.0.0.1:%d", ntohs(sin.sin_port));
+    const char *env[] = {"LAUNCH_PROBE=1", NULL};
+    struct run r;
+    run_wrapper(node, (char *const[]){node, inspect, "app.js", NULL}, env, false, &r);
+    assert_int_equal(WEXITSTATUS(r.status), 0);
+    expect_line(r.out, "argv[1]=app.js");
+    assert_null(strstr(r.out, "--inspect"));
+    assert_non_null(strstr(r.err, "cannot listen on 127.0.0.1:"));
+    assert_non_null(strstr(r.err, "in use"));
+    assert_non_null(strstr(r.err, "without the debugger"));
+    assert_null(strstr(r.err, "inspector starting on"));
+    run_free(&r);
+
+    /* an address that is not on this host, the same way */
+    const char *env2[] = {"LAUNCH_PROBE=1", "BPL_DEBUG_BIND=192.0.2.77", NULL};
+    run_wrapper(node, (char *const[]){node, "--inspect=0.0.0.0:9229", "app.js", NULL}, env2, false,
+                &r);
+    assert_int_equal(WEXITSTATUS(r.status), 0);
+    expect_line(r.out, "argv[1]=app.js");
+    assert_non_null(strstr(r.err, "not an address of this host"));
+    run_free(&r);
+
+    /* the exec.d helper prints no agent then */
+    char jdwp[PATH_MAX], port[64];
+    at(f, "exec.d/web/jdwp", jdwp, sizeof jdwp);
+    snprintf(port, sizeof port, "BPL_DEBUG_PORT=%d", ntohs(sin.sin_port));
+    const char *env3[] = {port, "BPL_DEBUG_BIND=127.0.0.1", NULL};
+    run_wrapper(jdwp, (char *const[]){jdwp, NULL}, env3, true, &r);
+    assert_int_equal(WEXITSTATUS(r.status), 0);
+    assert_string_equal(r.fd3, "");
+    assert_non_null(strstr(r.err, "cannot listen on 127.0.0.1:"));
+    run_free(&r);
+    close(busy);
+}
+
+/* A PYTHONPATH near the kernel's 128 KiB limit for one string plus ours
+ * made execve fail with E2BIG (exit 126, issue 13): the app must run
+ * without the debugger instead, with one line. */
+static void test_exec_e2big_runs_app(void **state)
+{
+    struct fixture *f = *state;
+    char python[PATH_MAX];
+    at(f, "wrap/python", python, sizeof python);
+    size_t n = 131072 - 20;
+    char *pp = malloc(n + 1);
+    assert_non_null(pp);
+    memcpy(pp, "PYTHONPATH=", 11);
+    memset(pp + 11, 'a', n - 11);
+    pp[n] = '\0';
+    const char *env[] = {"LAUNCH_PROBE=1", pp, NULL};
+    struct run r;
+    run_wrapper(python, (char *const[]){python, "-m", "debugpy", "--listen", "127.0.0.1:0",
+                                        "app.py", NULL},
+                env, false, &r);
+    assert_true(WIFEXITED(r.status));
+    assert_int_equal(WEXITSTATUS(r.status), 0);
+    expect_line(r.out, "argv[1]=app.py");
+    assert_non_null(strstr(r.err, "E2BIG"));
+    assert_non_null(strstr(r.err, "without the debugger"));
+    run_free(&r);
+    free(pp);
+}
+
 /* Decodes TOML with Python's tomllib, an independent reader, and returns the
  * JAVA_TOOL_OPTIONS value printed as JSON (so escapes are visible). */
 static char *decode_with_tomllib(const char *toml)
@@ -510,7 +626,7 @@ static void test_exec_jdwp_on_fd3(void **state)
     assert_string_equal(r.fd3, "JAVA_TOOL_OPTIONS = \"-Dq=\\\"x\\\\y\\\"\\t-Dname=caf\xc3\xa9 "
                                "-agentlib:jdwp=transport=dt_socket,server=y,suspend=n,"
                                "address=0.0.0.0:8000\"\n");
-    assert_string_equal(r.err, "debug-launch: JDWP listening on 0.0.0.0:8000 "
+    assert_string_equal(r.err, "debug-launch: JDWP starting on 0.0.0.0:8000 "
                                "(BPL_DEBUG_ENABLED=false turns it off)\n");
     if (system("python3 -c 'import tomllib' 2>/dev/null") == 0) {
         char *json = decode_with_tomllib(r.fd3);
@@ -643,6 +759,46 @@ static void test_supervise_sigterm_reaches_app(void **state)
     strbuf_free(&seen);
 }
 
+/* Issue 13: with dlv waiting for a client (BPL_DEBUG_SUSPEND=true) the app
+ * is held stopped by ptrace and cannot run a SIGTERM handler; the
+ * container must still stop within a second with 143, and dlv's helpers
+ * must not outlive the wrapper. */
+static void test_supervise_sigterm_while_held(void **state)
+{
+    struct fixture *f = *state;
+    char dlv[PATH_MAX];
+    at(f, "wrap/dlv", dlv, sizeof dlv);
+    const char *env[] = {"LAUNCH_PROBE=fakedlv", "LAUNCH_APP_MODE=wait", "LAUNCH_FAKE_REAP=held",
+                         NULL};
+    int out, err;
+    pid_t pid = spawn(dlv, (char *const[]){dlv, "exec", "--headless", "--listen=127.0.0.1:1",
+                                           f->app, "--", NULL},
+                      env, false, &out, &err, NULL);
+    struct strbuf seen = STRBUF_INIT;
+    read_until(out, "helper=", &seen);
+    nanosleep(&(struct timespec){.tv_nsec = 400 * 1000000}, NULL);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(kill(pid, SIGTERM), 0);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    long long took = elapsed_ms(&t0);
+    char *rest = read_all(out);
+    char *errors = read_all(err);
+    strbuf_append_str(&seen, rest);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 143);
+    if (took > 1000)
+        fail_msg("stopping took %lld ms", took);
+    assert_non_null(strstr(errors, "held stopped under dlv"));
+    char proc[64];
+    snprintf(proc, sizeof proc, "/proc/%d", atoi(strstr(seen.data, "helper=") + 7));
+    assert_int_not_equal(access(proc, F_OK), 0);
+    free(rest);
+    free(errors);
+    strbuf_free(&seen);
+}
+
 static void test_supervise_app_exit_ends_wrapper(void **state)
 {
     struct fixture *f = *state;
@@ -701,16 +857,19 @@ static void test_supervise_dlv_exit_first(void **state)
     assert_int_equal(waitpid(pid, &status, 0), pid);
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 5);
-    /* the orphaned app (a container would end it with its pid 1) */
-    struct strbuf seen = STRBUF_INIT;
-    read_until(out, "ready\n", &seen);
-    assert_int_equal(kill(app_pid(seen.data), SIGKILL), 0);
+    /* dlv's orphans (the app, its helpers) came to the wrapper as a
+     * subreaper and were ended and reaped before it exited */
     char *rest = read_all(out);
     char *errors = read_all(err);
     assert_null(strstr(errors, "exited with code"));
+    const char *p = strstr(rest, "pid=");
+    if (p != NULL) {
+        char proc[64];
+        snprintf(proc, sizeof proc, "/proc/%d", atoi(p + 4));
+        assert_int_not_equal(access(proc, F_OK), 0);
+    }
     free(rest);
     free(errors);
-    strbuf_free(&seen);
 }
 
 int main(int argc, char **argv)
@@ -725,10 +884,14 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_exec_exit_code_passes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exec_npm_marker_never_reaches_npm, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exec_jdwp_on_fd3, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_exec_run_expands_and_unsets, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_exec_e2big_runs_app, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_exec_port_in_use_runs_app, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exec_missing_real_tool, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exec_bare_binary_missing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_supervise_sigterm_reaches_app, setup, teardown),
         cmocka_unit_test_setup_teardown(test_supervise_app_exit_ends_wrapper, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_supervise_sigterm_while_held, setup, teardown),
         cmocka_unit_test_setup_teardown(test_supervise_exit_code_from_dlv_rpc, setup, teardown),
         cmocka_unit_test_setup_teardown(test_supervise_dlv_exit_first, setup, teardown),
     };

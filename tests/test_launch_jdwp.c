@@ -21,7 +21,7 @@ static void test_jdwp_defaults(void **state)
     assert_string_equal(plan.toml,
                         "JAVA_TOOL_OPTIONS = \"" AGENT "suspend=n,address=0.0.0.0:5005\"\n");
     assert_true(plan.debugging);
-    ASSERT_MESSAGE(&plan, "JDWP listening on 0.0.0.0:5005");
+    ASSERT_MESSAGE(&plan, "JDWP starting on 0.0.0.0:5005");
     launch_plan_free(&plan);
 }
 
@@ -86,7 +86,7 @@ static void test_jdwp_nothing_when_off_or_present(void **state)
         struct fake_env env = {{{"JAVA_TOOL_OPTIONS", present[i]}}};
         plan_jdwp(l, &env, &plan);
         assert_string_equal(plan.toml, "");
-        ASSERT_MESSAGE(&plan, "already loads the JDWP agent");
+        ASSERT_MESSAGE(&plan, "already loads a JDWP agent");
         launch_plan_free(&plan);
     }
 }

@@ -16,7 +16,7 @@ static void test_node_enabled(void **state)
                 "--port", "8080");
     assert_true(plan.debugging);
     assert_int_equal(plan.env_len, 0);
-    ASSERT_MESSAGE(&plan, "node inspector listening on 0.0.0.0:9229");
+    ASSERT_MESSAGE(&plan, "node inspector starting on 0.0.0.0:9229");
     launch_plan_free(&plan);
 }
 
@@ -198,8 +198,8 @@ static void test_npm_inspector_already_set(void **state)
     struct layer *l = *state;
     char npm[512];
     tool_path(l, "npm", npm, sizeof npm);
-    const char *sources[][2] = {{"NODE_OPTIONS", "--inspect=0.0.0.0:9000"},
-                                {"npm_config_node_options", "--x --inspect-brk"},
+    /* (a --inspect in NODE_OPTIONS is dropped instead: test_launch_wrap.c) */
+    const char *sources[][2] = {{"npm_config_node_options", "--x --inspect-brk"},
                                 {"NPM_CONFIG_NODE_OPTIONS", "--inspect"}};
     for (size_t i = 0; i < sizeof sources / sizeof *sources; i++) {
         struct fake_env env = {{{sources[i][0], sources[i][1]}}};
@@ -207,9 +207,7 @@ static void test_npm_inspector_already_set(void **state)
         struct bp_error err = {{0}};
         assert_int_equal(PLAN(l, &env, &plan, &err, "npm", "--inspect=0.0.0.0:9229", "start"), 0);
         ASSERT_ARGV(&plan, npm, "start");
-        ASSERT_MESSAGE(&plan, sources[i][0][0] == 'N' && sources[i][0][1] == 'O'
-                                  ? "NODE_OPTIONS already gives"
-                                  : "npm_config_node_options already gives");
+        ASSERT_MESSAGE(&plan, "npm_config_node_options already gives");
         launch_plan_free(&plan);
     }
 }

@@ -31,7 +31,7 @@ static void test_debugpy_enabled(void **state)
     assert_plan_env(&plan, "PYTHONPATH", p.debugpy);
     assert_plan_env(&plan, "PYDEVD_DISABLE_FILE_VALIDATION", "1");
     assert_true(plan.debugging);
-    ASSERT_MESSAGE(&plan, "debugpy listening on 0.0.0.0:5678");
+    ASSERT_MESSAGE(&plan, "debugpy starting on 0.0.0.0:5678");
     launch_plan_free(&plan);
 }
 
@@ -159,7 +159,7 @@ static void test_ptvsd(void **state)
     ASSERT_ARGV(&plan, p.python, "-m", "ptvsd", "--host", "0.0.0.0", "--port", "5678", "--wait",
                 "-m", "flask", "run");
     assert_plan_env(&plan, "PYTHONPATH", p.ptvsd);
-    ASSERT_MESSAGE(&plan, "ptvsd listening on 0.0.0.0:5678", "waits");
+    ASSERT_MESSAGE(&plan, "ptvsd starting on 0.0.0.0:5678", "waits");
     launch_plan_free(&plan);
 
     struct fake_env moved = {{{"BPL_DEBUG_PORT", "7000"}, {"BPL_DEBUG_BIND", "::1"},

@@ -33,6 +33,13 @@ struct debugtools_layer {
     size_t links_len;
     struct debugtools_jdwp jdwp[DEBUGTOOLS_MAX];
     size_t jdwp_len;
+    /* env.launch/<type>/<name>.override files (debugtools_add_launch_env) */
+    struct { char *process_type; char *name; char *value; } launch_env[DEBUGTOOLS_MAX];
+    size_t launch_env_len;
+    /* BP_DEBUG_BIND was set at build: recorded as
+     * env.launch/CNB_DEBUG_BIND_EXPLICIT so it wins over the wrapper's
+     * loopback default on Kubernetes (main_build sets it) */
+    bool bind_explicit;
     unsigned long long bytes_downloaded; /* filled by populate */
 };
 
@@ -45,6 +52,11 @@ int debugtools_add_link(struct debugtools_layer *l, const char *name, const char
                         struct bp_error *err);
 int debugtools_add_jdwp(struct debugtools_layer *l, const char *process_type, const char *bind,
                         int port, bool suspend, struct bp_error *err);
+/* A variable for one process only, written by populate as
+ * env.launch/<type>/<name>.override (e.g. CNB_DEBUG_EXPAND with the marks of
+ * the words the wrapper expands, command.h's COMMAND_EXPAND_ENV). */
+int debugtools_add_launch_env(struct debugtools_layer *l, const char *process_type,
+                              const char *name, const char *value, struct bp_error *err);
 void debugtools_layer_free(struct debugtools_layer *l);
 
 /* Choosing tools (tools.c): the catalog, the target and the user's pins. */

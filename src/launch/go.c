@@ -104,7 +104,7 @@ static void plan_debug(const struct launch_ctx *ctx, const char *dlv,
     for (int i = d->dashdash; i < ctx->argc; i++)
         launch_push(&argv, a[i]);
     launch_plan_exec(plan, dlv, &argv);
-    launch_say_listening(plan, "dlv", shown, !wants_continue);
+    launch_say_listening(plan, &ctx->settings, "dlv", shown, !wants_continue);
     plan->target = xstrdup(a[d->program]);
     plan->debugging = true;
 }

@@ -18,6 +18,9 @@ struct launch_settings {
     char bind[DEBUGGER_HOST_MAX]; /* no brackets; "0.0.0.0" for all interfaces */
     int port;                     /* 0: keep the build-time port */
     int suspend;                  /* -1 keep, 0 run at once, 1 wait for a client */
+    /* the bind is 127.0.0.1 because the app runs on Kubernetes
+     * (KUBERNETES_SERVICE_HOST) and no bind was chosen explicitly */
+    bool k8s_loopback;
 };
 
 struct launch_ctx {
@@ -51,8 +54,8 @@ int launch_plan_setenv(struct launch_plan *plan, const char *name, const char *v
 /* Hands path and argv to the plan (argv is emptied). */
 void launch_plan_exec(struct launch_plan *plan, const char *path, struct command_argv *argv);
 /* The notice printed when the debugger is on. */
-void launch_say_listening(struct launch_plan *plan, const char *what, const char *address,
-                          bool suspended);
+void launch_say_listening(struct launch_plan *plan, const struct launch_settings *s,
+                          const char *what, const char *address, bool suspended);
 
 /* path_join that aborts when out of memory, like xalloc. */
 char *launch_path_join(const char *a, const char *b);
@@ -84,6 +87,8 @@ int launch_plan_go(struct launch_ctx *ctx, struct launch_plan *plan, struct bp_e
 int launch_plan_python(struct launch_ctx *ctx, struct launch_plan *plan, struct bp_error *err);
 int launch_plan_node(struct launch_ctx *ctx, struct launch_plan *plan, struct bp_error *err);
 int launch_plan_npm(struct launch_ctx *ctx, struct launch_plan *plan, struct bp_error *err);
+int launch_plan_pm(struct launch_ctx *ctx, struct launch_plan *plan, struct bp_error *err);
+int launch_plan_run(struct launch_ctx *ctx, struct launch_plan *plan, struct bp_error *err);
 int launch_plan_jdwp(struct launch_ctx *ctx, struct launch_plan *plan, struct bp_error *err);
 
 #endif

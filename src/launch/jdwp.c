@@ -96,6 +96,54 @@ static int parse_bool(const char *v, void *out)
     return debugger_parse_bool(v, out);
 }
 
+/* Whether word is exactly the agent Paketo libjvm's debug-9 exec.d helper
+ * appends when BPL_DEBUG_ENABLED=true (libjvm v1.46.0 helper/debug_9.go
+ * 50-84: "-agentlib:jdwp=transport=dt_socket,server=y,address=" + "*" or
+ * "0.0.0.0" + ":" + BPL_DEBUG_PORT (8000) + ",suspend=" + y|n). Any other
+ * agent (Skaffold's, the user's) is not ours to replace. */
+static bool is_libjvm_agent(const char *word, size_t len)
+{
+    static const char head[] = "-agentlib:jdwp=transport=dt_socket,server=y,address=";
+    size_t h = sizeof head - 1;
+    if (len <= h || strncmp(word, head, h) != 0)
+        return false;
+    const char *p = word + h, *end = word + len;
+    if (*p == '*')
+        p++;
+    else if ((size_t)(end - p) > 7 && strncmp(p, "0.0.0.0", 7) == 0)
+        p += 7;
+    else
+        return false;
+    if (p >= end || *p++ != ':')
+        return false;
+    size_t digits = strspn(p, "0123456789");
+    if (digits == 0 || (size_t)(end - p) != digits + 10)
+        return false;
+    p += digits;
+    return strncmp(p, ",suspend=y", 10) == 0 || strncmp(p, ",suspend=n", 10) == 0;
+}
+
+/* JAVA_TOOL_OPTIONS without libjvm's agent into out; 1 when it was there. */
+static int drop_libjvm_agent(const char *options, struct strbuf *out, char *dropped, size_t len)
+{
+    int found = 0;
+    for (const char *p = options; p && *p;) {
+        size_t space = strspn(p, " \t");
+        p += space;
+        size_t n = strcspn(p, " \t");
+        if (n == 0)
+            break;
+        if (!found && is_libjvm_agent(p, n)) {
+            found = 1;
+            snprintf(dropped, len, "%.*s", (int)n, p);
+        } else {
+            strbuf_appendf(out, "%s%.*s", out->len ? " " : "", (int)n, p);
+        }
+        p += n;
+    }
+    return found;
+}
+
 int launch_plan_jdwp(struct launch_ctx *ctx, struct launch_plan *plan, struct bp_error *err)
 {
     (void)err;
@@ -106,9 +154,22 @@ int launch_plan_jdwp(struct launch_ctx *ctx, struct launch_plan *plan, struct bp
     if (!s->enabled)
         return 0;
     const char *existing = launch_env(ctx, "JAVA_TOOL_OPTIONS");
+    struct strbuf without = STRBUF_INIT, value = STRBUF_INIT, toml = STRBUF_INIT;
+    struct command_argv word = {0};
+    char dropped[128] = "";
+    /* exec.d helpers run in buildpack order and the last output wins, so
+     * libjvm's debug-9 (an earlier buildpack) has already added its agent
+     * on *:8000: take it out and put ours in, so exactly one agent loads,
+     * on the labelled port with BPL_DEBUG_BIND honoured. */
+    if (drop_libjvm_agent(existing, &without, dropped, sizeof dropped)) {
+        existing = without.data ? without.data : "";
+        launch_say(plan, "replaced the JDWP agent that Paketo libjvm's debug-9 helper put in "
+                   "JAVA_TOOL_OPTIONS (%s) with this buildpack's, so only one agent loads", dropped);
+    }
     if (debugger_jdwp_in_options(existing)) {
-        launch_say(plan, "JAVA_TOOL_OPTIONS already loads the JDWP agent; leaving it as it is");
-        return 0;
+        launch_say(plan, "JAVA_TOOL_OPTIONS already loads a JDWP agent that is not Paketo libjvm's "
+                   "(Skaffold's or the user's); leaving it as it is and adding none");
+        goto done;
     }
 
     const struct debugger *jdwp = debugger_get(DEBUGGER_JDWP);
@@ -119,21 +180,19 @@ int launch_plan_jdwp(struct launch_ctx *ctx, struct launch_plan *plan, struct bp
         snprintf(host, sizeof host, "%s", s->bind);
     else if (!read_default(ctx, plan, "BPL_DEBUG_BIND_DEFAULT", parse_bind, host,
                            "is not an IP address or host name"))
-        return 0;
+        goto done;
     if (s->port != 0)
         l.port = s->port;
     else if (!read_default(ctx, plan, "BPL_DEBUG_PORT_DEFAULT", parse_port, &l.port,
                            "is not a port (1-65535)"))
-        return 0;
+        goto done;
     if (s->suspend >= 0)
         l.suspend = s->suspend == 1;
     else if (!read_default(ctx, plan, "BPL_DEBUG_SUSPEND_DEFAULT", parse_bool, &l.suspend,
                            "is not a boolean"))
-        return 0;
+        goto done;
     l.host = host;
 
-    struct command_argv word = {0};
-    struct strbuf value = STRBUF_INIT, toml = STRBUF_INIT;
     char address[DEBUGGER_HOST_MAX + 16];
     debugger_address_join(address, sizeof address, host, l.port);
     debugger_format(DEBUGGER_JDWP, &l, &word);
@@ -147,13 +206,15 @@ int launch_plan_jdwp(struct launch_ctx *ctx, struct launch_plan *plan, struct bp
                    "starting the app without the debugger");
     } else {
         strbuf_append_char(&toml, '\n');
-        launch_say_listening(plan, jdwp->name, address, l.suspend);
+        launch_say_listening(plan, s, jdwp->name, address, l.suspend);
         free(plan->toml);
         plan->toml = strbuf_detach(&toml);
         plan->debugging = true;
     }
+done:
     command_argv_free(&word);
     strbuf_free(&value);
     strbuf_free(&toml);
+    strbuf_free(&without);
     return 0;
 }

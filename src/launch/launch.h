@@ -29,6 +29,9 @@ struct launch_plan {
     bool exec_d;      /* exec.d helper: print toml on fd 3, exit 0 */
     char *toml;       /* exec.d output ("" for none); NULL unless exec_d */
     char *messages;   /* lines for stderr, each ending in '\n'; NULL if none */
+    /* the address the debugger will listen on (HOST:PORT), for
+     * launch_listen_check; NULL when unknown (unix sockets, random ports) */
+    char *listen;
 };
 
 /* Plans the launch for the tool `name` (the basename of argv[0]: dlv,
@@ -47,6 +50,10 @@ struct launch_outcome {
     int code;       /* the exit code for main */
     bool app_ended; /* the app ended while the debugger ran; it was stopped */
     bool app_known; /* the app's status was read, so code is the app's */
+    /* a stopping signal came while the app was held stopped under dlv
+     * (waiting for a client, or at a breakpoint), so it was killed and code
+     * is 128 + that signal; 0 otherwise */
+    int held_signal;
 };
 
 /* Runs plan->path as a child and stays its parent (a container's pid 1),
@@ -72,6 +79,11 @@ int launch_supervise(const struct launch_plan *plan, struct launch_outcome *out,
  * to launch_resolve_host. IP literals are never looked up. */
 extern int (*launch_resolve_bind)(const char *host);
 int launch_resolve_host(const char *host);
+
+/* 0 when address (HOST:PORT as in plan->listen) can be bound now; -1 with
+ * why ("cannot listen on ADDR: the port is in use") when it cannot. The
+ * socket is closed at once: a debugger started right after gets it. */
+int launch_listen_check(const char *address, char *why, size_t why_len);
 
 /* Appends s to out as a TOML basic string (quotes, escapes). 0; -2 when s is
  * not valid UTF-8 (TOML cannot hold it; out is unchanged). */

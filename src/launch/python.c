@@ -123,7 +123,7 @@ static void plan_debug(const struct launch_ctx *ctx, const struct debugger_pytho
         launch_say(plan, "debugpy connects out to the address in --connect "
                    "(BPL_DEBUG_ENABLED=false turns it off)");
     else
-        launch_say_listening(plan, debugger_get(id)->name, shown, waits);
+        launch_say_listening(plan, &ctx->settings, debugger_get(id)->name, shown, waits);
     plan->debugging = true;
 }
 

@@ -77,6 +77,21 @@ void launch_settings_read(struct launch_ctx *ctx, struct launch_plan *plan)
                           "is a host name that does not resolve (use 0.0.0.0, ::, 127.0.0.1 or *)");
         s->has_bind = true;
     }
+    /* On Kubernetes `kubectl port-forward` (and Skaffold through it) reach
+     * the pod's loopback, so listening on every interface only exposes the
+     * debugger to the cluster network: loopback by default there. An
+     * explicit BP_DEBUG_BIND at build time (the build records it as
+     * CNB_DEBUG_BIND_EXPLICIT) and BPL_DEBUG_BIND still win. */
+    v = launch_env(ctx, "KUBERNETES_SERVICE_HOST");
+    bool explicit_bind = false;
+    const char *e = launch_env(ctx, "CNB_DEBUG_BIND_EXPLICIT");
+    if (e != NULL && debugger_parse_bool(e, &explicit_bind) != 0)
+        explicit_bind = false;
+    s->k8s_loopback = false;
+    if (!s->has_bind && v != NULL && v[0] != '\0' && !explicit_bind) {
+        s->has_bind = s->k8s_loopback = true;
+        snprintf(s->bind, sizeof s->bind, "%s", "127.0.0.1");
+    }
 
     v = launch_env(ctx, "BPL_DEBUG_SUSPEND");
     if (v != NULL && v[0] != '\0') {

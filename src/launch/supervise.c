@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -235,8 +236,42 @@ static long long now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Whether something listens on TCP port (any address) in this network
+ * namespace: /proc/net/tcp{,6} rows in state 0A (LISTEN). Reading, not
+ * connecting: a dlv without --accept-multiclient ends when a client leaves. */
+static bool port_listens(int port)
+{
+    static const char *const tables[] = {"/proc/net/tcp", "/proc/net/tcp6"};
+    bool found = false;
+    for (size_t t = 0; t < 2 && !found; t++) {
+        FILE *f = fopen(tables[t], "re");
+        if (f == NULL)
+            continue;
+        char line[512];
+        while (!found && fgets(line, sizeof line, f) != NULL) {
+            char local[128];
+            unsigned st;
+            /* "  sl  local_address rem_address   st ..." */
+            if (sscanf(line, " %*s %127s %*s %x", local, &st) != 2)
+                continue;
+            const char *colon = strrchr(local, ':');
+            found = colon != NULL && st == 0x0A && strtol(colon + 1, NULL, 16) == port;
+        }
+        fclose(f);
+    }
+    return found;
+}
+
+/* How long the supervisor looks for dlv's port before it stops saying. */
+#define LISTEN_WATCH_MS 60000
+/* After SIGTERM reaches an app held stopped under dlv: how long before
+ * dlv and the app get SIGKILL (the container must stop within a second). */
+#define STOPPED_GRACE_MS 300
+
 struct supervisor {
     pid_t dlv, app;
+    int listen_port;        /* dlv's TCP port while not yet seen listening; 0 after */
+    long long listen_until; /* when to stop looking */
     int pidfd;          /* the app's, -1 when unknown or unsupported */
     /* The app's /proc/<pid>/stat, opened early: its zombie lasts only until
      * dlv's wait4, so the read after its exit must be as quick as can be. */
@@ -309,6 +344,17 @@ static void reap(struct supervisor *s)
     }
 }
 
+/* Whether the app is held stopped by its tracer (dlv waiting for a client
+ * with BPL_DEBUG_SUSPEND, or at a breakpoint): a signal sent to it then
+ * waits until a client resumes it, so a container would only stop on
+ * SIGKILL. */
+static bool app_held(const struct supervisor *s)
+{
+    struct launch_proc_stat st;
+    return s->app > 0 && !s->app_done && s->statfd >= 0 && pread_stat(s->statfd, &st) == 0 &&
+           (st.state == 't' || st.state == 'T');
+}
+
 static void drain_signals(struct supervisor *s, int sfd)
 {
     struct signalfd_siginfo si;
@@ -316,6 +362,17 @@ static void drain_signals(struct supervisor *s, int sfd)
         int sig = (int)si.ssi_signo;
         if (sig == SIGCHLD) {
             reap(s);
+            continue;
+        }
+        bool stops = sig == SIGTERM || sig == SIGINT || sig == SIGHUP || sig == SIGQUIT;
+        if (stops && app_held(s)) {
+            /* it cannot run its handler: end it as the signal would have */
+            s->app_done = s->out->app_ended = s->out->app_known = true;
+            s->out->held_signal = sig;
+            s->out->code = 128 + sig;
+            kill(s->app, SIGKILL);
+            kill(s->dlv, SIGTERM);
+            s->kill_at = now_ms() + STOPPED_GRACE_MS;
             continue;
         }
         /* Under ptrace Delve resumes the app with the signal it stopped on,
@@ -346,6 +403,8 @@ static void supervise(struct supervisor *s, int sfd, const struct stat *target)
             timeout = searches++ < SLOW_AFTER ? POLL_MS : SLOW_POLL_MS;
         if (app_unwatched)
             timeout = POLL_MS;
+        if (s->listen_port > 0 && (timeout < 0 || timeout > POLL_MS * 3))
+            timeout = POLL_MS * 3;
         if (s->kill_at > 0) {
             long long left = s->kill_at - now_ms();
             timeout = left < 0 ? 0 : (int)left;
@@ -362,6 +421,12 @@ static void supervise(struct supervisor *s, int sfd, const struct stat *target)
         drain_signals(s, sfd);
         if (s->dlv_done)
             break;
+        if (s->listen_port > 0 && port_listens(s->listen_port)) {
+            dprintf(STDERR_FILENO, "debug-launch: dlv listening on %s\n", s->plan->listen);
+            s->listen_port = 0;
+        } else if (s->listen_port > 0 && now_ms() > s->listen_until) {
+            s->listen_port = 0;
+        }
         if (searching)
             track_app(s, target);
         if (searching && s->app == 0 && searches > SLOW_AFTER && s->multiclient &&
@@ -377,9 +442,41 @@ static void supervise(struct supervisor *s, int sfd, const struct stat *target)
     }
 }
 
+/* dlv's own helpers (its telemetry process) can outlive it; as a child
+ * subreaper the wrapper inherits them, so it ends and reaps them before it
+ * exits rather than leaving them behind a stopped container. */
+static void end_orphans(void)
+{
+    for (int round = 0; round < 3; round++) {
+        bool any = false;
+        DIR *dir = opendir("/proc");
+        struct dirent *e;
+        while (dir != NULL && (e = readdir(dir)) != NULL) {
+            char *end;
+            long pid = strtol(e->d_name, &end, 10);
+            struct launch_proc_stat st;
+            if (*end != '\0' || pid <= 0 || read_stat((pid_t)pid, &st) != 0 || st.ppid != getpid())
+                continue;
+            any = true;
+            kill((pid_t)pid, round == 0 ? SIGTERM : SIGKILL);
+        }
+        if (dir != NULL)
+            closedir(dir);
+        if (!any)
+            return;
+        for (int waited = 0; waited < 200; waited += 10) {
+            while (waitpid(-1, NULL, WNOHANG) > 0)
+                ;
+            nanosleep(&(struct timespec){.tv_nsec = 10 * 1000000}, NULL);
+        }
+    }
+}
+
 int launch_supervise(const struct launch_plan *plan, struct launch_outcome *out,
                      struct bp_error *err)
 {
+    /* orphans of dlv come to us, not to init (see end_orphans) */
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
     sigset_t set, old;
     sigemptyset(&set);
     for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++)
@@ -419,7 +516,13 @@ int launch_supervise(const struct launch_plan *plan, struct launch_outcome *out,
     struct supervisor s = {.dlv = dlv, .pidfd = -1, .statfd = -1, .out = out, .plan = plan};
     for (size_t i = 0; i < plan->argv.len && strcmp(plan->argv.items[i], "--") != 0; i++)
         s.multiclient = s.multiclient || strcmp(plan->argv.items[i], "--accept-multiclient") == 0;
+    struct debugger_address la;
+    if (plan->listen != NULL && debugger_address_parse(plan->listen, &la) == 0 && la.has_port) {
+        s.listen_port = la.port;
+        s.listen_until = now_ms() + LISTEN_WATCH_MS;
+    }
     supervise(&s, sfd, have_target ? &target : NULL);
+    end_orphans();
     if (s.pidfd >= 0)
         close(s.pidfd);
     if (s.statfd >= 0)

@@ -45,11 +45,18 @@ void launch_say(struct launch_plan *plan, const char *fmt, ...)
     plan->messages = strbuf_detach(&sb);
 }
 
-void launch_say_listening(struct launch_plan *plan, const char *what, const char *address,
-                          bool suspended)
+void launch_say_listening(struct launch_plan *plan, const struct launch_settings *s,
+                          const char *what, const char *address, bool suspended)
 {
-    launch_say(plan, "%s listening on %s%s (BPL_DEBUG_ENABLED=false turns it off)", what, address,
-               suspended ? ", the app waits until a debugger attaches" : "");
+    free(plan->listen);
+    plan->listen = xstrdup(address);
+    /* "starting", not "listening": the tool binds after this wrapper has
+     * exec'd it (main checks first that the address can be bound; the dlv
+     * supervisor says "listening" once the port really listens). */
+    launch_say(plan, "%s starting on %s%s%s (BPL_DEBUG_ENABLED=false turns it off)", what, address,
+               suspended ? ", the app waits until a debugger attaches" : "",
+               s->k8s_loopback ? "; loopback because this runs on Kubernetes (kubectl "
+                                 "port-forward reaches it; BPL_DEBUG_BIND=0.0.0.0 opens it)" : "");
 }
 
 int launch_plan_setenv(struct launch_plan *plan, const char *name, const char *value)
