@@ -353,9 +353,28 @@ static void test_node_and_npm(void **state)
     assert_argv(&plan.command, cmd2, 3);
     runtime_plan_free(&plan);
 
+    /* yarn, pnpm, npx: their wrapper takes the inspector as its first word */
+    snprintf(path, sizeof path, "%s/yarn", dir);
+    file_write_atomic(path, "#!/bin/sh\n", 10, 0755, NULL);
+    snprintf(path, sizeof path, "%s/pnpm", dir);
+    file_write_atomic(path, "#!/bin/sh\n", 10, 0755, NULL);
     const char *yarn[] = {"yarn", "start"};
-    assert_int_equal(plan_words(yarn, 2, 0, &ctx, &plan, why, sizeof why), 0);
-    assert_non_null(strstr(why, "yarn"));
+    assert_int_equal(plan_words(yarn, 2, 0, &ctx, &plan, why, sizeof why), 1);
+    assert_int_equal(plan.needs, NEED_PM);
+    assert_string_equal(plan.links[0].name, "yarn");
+    const char *cmd3[] = {"/layers/cnbdebug_debug/debug-tools/wrap/yarn", "--inspect=0.0.0.0:9229", "start"};
+    assert_argv(&plan.command, cmd3, 3);
+    runtime_plan_free(&plan);
+    ctx.suspend = true;
+    const char *pnpm[] = {"pnpm", "run", "start"};
+    assert_int_equal(plan_words(pnpm, 3, 0, &ctx, &plan, why, sizeof why), 1);
+    const char *cmd4[] = {"/layers/cnbdebug_debug/debug-tools/wrap/pnpm", "--inspect-brk=0.0.0.0:9229", "run", "start"};
+    assert_argv(&plan.command, cmd4, 4);
+    runtime_plan_free(&plan);
+    ctx.suspend = false;
+    const char *install[] = {"yarn", "install"};
+    assert_int_equal(plan_words(install, 2, 0, &ctx, &plan, why, sizeof why), 0);
+    assert_non_null(strstr(why, "does not run the app"));
 
     const char *inspecting[] = {"node", "--inspect-brk=7000", "a.js"};
     assert_int_equal(plan_words(inspecting, 3, 0, &ctx, &plan, why, sizeof why), 1);
@@ -407,7 +426,7 @@ static void test_legacy_shell_process(void **state)
     command_argv_push(&p.command, "node app.js | tee log", NULL);
     assert_int_equal(runtime_process_init(&rp, &p, &ctx, NULL), 0);
     assert_int_equal(runtime_plan_process(&rp, &ctx, &plan, why, sizeof why, NULL), 0);
-    assert_non_null(strstr(why, "shell line"));
+    assert_non_null(strstr(why, "a pipe |")); /* names the construct */
     runtime_process_free(&rp);
     command_argv_free(&p.command);
 
@@ -417,6 +436,138 @@ static void test_legacy_shell_process(void **state)
     assert_non_null(strstr(err.message, "process 'web'"));
     assert_non_null(strstr(err.message, "unbalanced"));
     command_argv_free(&p.command);
+}
+
+/* Issue 12: shell lines with expansions run without a shell; the
+ * templates stay plain words and their positions go to CNB_DEBUG_EXPAND. */
+static void test_expansions_are_kept_for_launch(void **state)
+{
+    (void)state;
+    struct runtime_context ctx = context();
+    ctx.path_env = dir;
+    struct runtime_plan plan;
+    char why[512];
+    /* Heroku's procfile: ["bash", "-c", LINE] */
+    const char *heroku[] = {"bash", "-c", "exec node server.js --port=${PORT:-8080}"};
+    assert_int_equal(plan_words(heroku, 3, 0, &ctx, &plan, why, sizeof why), 1);
+    const char *cmd[] = {"/layers/cnbdebug_debug/debug-tools/wrap/node", "--inspect=0.0.0.0:9229",
+                         "server.js", "--port=${PORT:-8080}"};
+    assert_argv(&plan.command, cmd, 4);
+    assert_int_equal(plan.args.len, 0);
+    assert_string_equal(plan.expand_marks, "3");
+    runtime_plan_free(&plan);
+
+    /* Paketo procfile's API < 0.9 shell line */
+    struct cnb_process p = {.type = "web", .source = "launch.toml", .legacy = true, .is_default = true};
+    char line[1400];
+    snprintf(line, sizeof line, "%s server.py --bind \"0.0.0.0:$PORT\"", python);
+    command_argv_push(&p.command, line, NULL);
+    struct runtime_process rp;
+    assert_int_equal(runtime_process_init(&rp, &p, &ctx, NULL), 0);
+    assert_int_equal(runtime_plan_process(&rp, &ctx, &plan, why, sizeof why, NULL), 1);
+    const char *py[] = {"/layers/cnbdebug_debug/debug-tools/wrap/python", "-m", "debugpy", "--listen",
+                        "0.0.0.0:5678", "server.py", "--bind", "\"0.0.0.0:$PORT\""};
+    assert_argv(&plan.command, py, 8);
+    assert_string_equal(plan.expand_marks, "7");
+    runtime_plan_free(&plan);
+    runtime_process_free(&rp);
+    command_argv_free(&p.command);
+
+    /* A template in front of our wrapper (an assignment): wrap/run goes
+     * first and expands every template itself. */
+    const char *assign[] = {"sh", "-c", "NODE_ENV=$MODE node a.js $ARGS"};
+    assert_int_equal(plan_words(assign, 3, 0, &ctx, &plan, why, sizeof why), 1);
+    const char *cmd2[] = {"/layers/cnbdebug_debug/debug-tools/wrap/run", "env", "NODE_ENV=$MODE",
+                          "/layers/cnbdebug_debug/debug-tools/wrap/node", "--inspect=0.0.0.0:9229",
+                          "a.js", "$ARGS"};
+    assert_argv(&plan.command, cmd2, 7);
+    assert_string_equal(plan.expand_marks, "2,6");
+    assert_true(plan.needs & NEED_RUN);
+    runtime_plan_free(&plan);
+
+    /* Operators: left alone, and the reason names the construct. */
+    const char *pipe[] = {"bash", "-c", "node a.js | tee log"};
+    assert_int_equal(plan_words(pipe, 3, 0, &ctx, &plan, why, sizeof why), 0);
+    assert_non_null(strstr(why, "a pipe |"));
+    const char *named[] = {"bash", "-c", "$CMD --port $PORT"};
+    assert_int_equal(plan_words(named, 3, 0, &ctx, &plan, why, sizeof why), 0);
+    assert_non_null(strstr(why, "$CMD"));
+}
+
+/* tini, dumb-init, watchexec --shell none: kept, the debugger inside. */
+static void test_wrappers_are_kept_around_the_debugger(void **state)
+{
+    (void)state;
+    struct runtime_context ctx = context();
+    ctx.path_env = dir;
+    struct runtime_plan plan;
+    char why[512];
+    const char *tini[] = {"tini", "-g", "--", "node", "server.js"};
+    assert_int_equal(plan_words(tini, 5, 0, &ctx, &plan, why, sizeof why), 1);
+    const char *cmd[] = {"tini", "-g", "--", "/layers/cnbdebug_debug/debug-tools/wrap/node",
+                         "--inspect=0.0.0.0:9229", "server.js"};
+    assert_argv(&plan.command, cmd, 6);
+    assert_null(plan.expand_marks);
+    runtime_plan_free(&plan);
+
+    const char *watch[] = {"watchexec", "--restart", "--watch", "/workspace", "--shell", "none", "--",
+                           "node", "server.js"};
+    assert_int_equal(plan_words(watch, 9, 0, &ctx, &plan, why, sizeof why), 1);
+    assert_string_equal(plan.command.items[0], "watchexec");
+    assert_string_equal(plan.command.items[7], "/layers/cnbdebug_debug/debug-tools/wrap/node");
+    runtime_plan_free(&plan);
+
+    /* marks stay relative to our wrapper inside tini */
+    const char *line[] = {"bash", "-c", "exec tini -- node server.js --port $PORT"};
+    assert_int_equal(plan_words(line, 3, 0, &ctx, &plan, why, sizeof why), 1);
+    assert_string_equal(plan.command.items[0], "tini");
+    assert_string_equal(plan.expand_marks, "4");
+    runtime_plan_free(&plan);
+
+    const char *shell[] = {"watchexec", "--restart", "--", "node", "server.js"};
+    assert_int_equal(plan_words(shell, 5, 0, &ctx, &plan, why, sizeof why), 0);
+    assert_non_null(strstr(why, "watchexec"));
+}
+
+/* Issue 12 item 1: the runtime is in a launch-only layer of an earlier
+ * buildpack (not on the build PATH); its version comes from the layer's
+ * files when the interpreter does not run here, and a hanging one is cut
+ * at the deadline. */
+static void test_launch_only_layer_is_found(void **state)
+{
+    (void)state;
+    char root[600], cmd[8192];
+    snprintf(root, sizeof root, "%s/layers", dir);
+    snprintf(cmd, sizeof cmd,
+             "mkdir -p %s/cnbdebug_debug %s/paketo-buildpacks_cpython/cpython/bin "
+             "%s/paketo-buildpacks_cpython/cpython/lib/python3.13 %s/build-only/tools/bin && "
+             "printf '[types]\nlaunch = true\n' > %s/paketo-buildpacks_cpython/cpython.toml && "
+             "printf '[types]\nbuild = true\n' > %s/build-only/tools.toml && "
+             "printf '#!/bin/sh\necho noise >&2\nsleep 60\n' > %s/paketo-buildpacks_cpython/cpython/bin/python3 && "
+             "chmod +x %s/paketo-buildpacks_cpython/cpython/bin/python3 && "
+             "printf '#!/bin/sh\n' > %s/build-only/tools/bin/nodemon && chmod +x %s/build-only/tools/bin/nodemon",
+             root, root, root, root, root, root, root, root, root, root);
+    assert_int_equal(system(cmd), 0);
+    char layers_dir[700];
+    snprintf(layers_dir, sizeof layers_dir, "%s/cnbdebug_debug", root);
+    struct cnb_build_context cnb = {.layers_dir = layers_dir, .layers_root = root, .app_dir = dir};
+    struct runtime_context ctx = context();
+    ctx.cnb = &cnb;
+    ctx.path_env = NULL;
+    struct runtime_plan plan;
+    char why[1024];
+    const char *words[] = {"python3", "server.py"};
+    assert_int_equal(plan_words(words, 2, 0, &ctx, &plan, why, sizeof why), 1);
+    assert_string_equal(plan.runtime_version, "3.13"); /* from lib/python3.13 */
+    char want[800];
+    snprintf(want, sizeof want, "%s/paketo-buildpacks_cpython/cpython/bin/python3", root);
+    assert_string_equal(plan.links[0].target, want);
+    runtime_plan_free(&plan);
+
+    /* a file only a build layer has is never the target */
+    const char *node[] = {"nodemon", "server.js"};
+    assert_int_equal(plan_words(node, 2, 0, &ctx, &plan, why, sizeof why), 0);
+    assert_non_null(strstr(why, "not found where it runs"));
 }
 
 static void test_dotnet_and_jvm(void **state)
@@ -488,6 +639,9 @@ int main(void)
         cmocka_unit_test(test_node_and_npm),
         cmocka_unit_test(test_shell_wrappers_are_unwrapped),
         cmocka_unit_test(test_legacy_shell_process),
+        cmocka_unit_test(test_expansions_are_kept_for_launch),
+        cmocka_unit_test(test_wrappers_are_kept_around_the_debugger),
+        cmocka_unit_test(test_launch_only_layer_is_found),
         cmocka_unit_test(test_dotnet_and_jvm),
         cmocka_unit_test(test_unknown_and_missing),
     };

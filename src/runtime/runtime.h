@@ -23,13 +23,20 @@ enum runtime_need {
     NEED_NODE = 1 << 4,    /* the node wrapper */
     NEED_NPM = 1 << 5,     /* the npm wrapper */
     NEED_JDWP = 1 << 6,    /* exec.d/<type>/jdwp */
+    NEED_PM = 1 << 7,      /* a package-manager wrapper (yarn, pnpm, npx): links[0].name */
+    NEED_RUN = 1 << 8,     /* the generic wrapper wrap/run: expands, then execs */
 };
 
 /* What the build knows that runtimes need. */
 struct runtime_context {
     const char *app_dir;
     const char *layer_dir; /* the final path of the debug-tools layer */
-    const char *path_env;  /* PATH at build time, to resolve bare commands */
+    /* The build context: commands are resolved on each process's launch
+     * env (cnb_launch_env_for_process on a run-image base PATH) with
+     * cnb_resolve_launch_command. NULL (unit tests): path_env is the PATH
+     * and every hit counts as in the image. */
+    const struct cnb_build_context *cnb;
+    const char *path_env;  /* PATH when cnb is NULL */
     const char *bind;      /* BP_DEBUG_BIND */
     int port;              /* BP_DEBUG_PORT, 0 for the runtime's default */
     int ports[RUNTIME_COUNT]; /* BP_DEBUG_<RUNTIME>_PORT, over port; 0 unset */
@@ -50,9 +57,25 @@ struct runtime_context {
 struct runtime_process {
     const struct cnb_process *original;
     struct command_argv argv;
+    /* COMMAND_WORD_EXPAND per argv word (a template kept for launch), or
+     * NULL when no word is one */
+    unsigned char *flags;
     size_t command_len; /* how many leading argv items came from `command` */
     char *workdir;      /* from `cd DIR &&`, else the original's, else NULL */
     char *executable;   /* argv[0] resolved to an absolute path, or NULL */
+    /* Kept around the app's command: wrapper words (tini -g --, watchexec
+     * ... --, nice -n 5) and `env NAME=value ...` (assignments of the line
+     * or of a plain env; templates flagged in prefix_flags). */
+    struct command_argv prefix;
+    unsigned char *prefix_flags;
+    /* What was taken off, for the log ("bash -c line", "tini", ...); "" none. */
+    char unwrapped[256];
+    /* A shell construct that keeps the process from being read ("a pipe |"),
+     * argv then empty; "" none. */
+    char needs_shell[256];
+    /* Why argv[0] could not be found where it runs (executable NULL). */
+    char not_found[1024];
+    struct cnb_env env; /* the launch env of this process (for probes) */
 };
 
 #define RUNTIME_MAX_LINKS 4
@@ -78,6 +101,11 @@ struct runtime_plan {
     char *warnings[RUNTIME_MAX_NOTES];
     size_t warnings_len;
     char *tool_path;             /* the real debugger in the image, for labels */
+    /* argv positions (in command + args) of template words the wrapper
+     * expands at launch: written to CNB_DEBUG_EXPAND (command.h) */
+    size_t expand[64];
+    size_t expand_len;
+    char *expand_marks; /* the formatted list, or NULL: no templates */
     /* Go: the main module and -trimpath from the binary's build info, for
      * the label's "source" (IDE path mappings); NULL when unknown */
     char *go_module;
@@ -125,6 +153,19 @@ int runtime_plan_already(struct runtime_plan *plan, const struct runtime_process
                          enum debugger_id id);
 /* Pushes a word; aborts when out of memory. */
 void runtime_push(struct command_argv *argv, const char *word);
+/* After a planner rewrote the process: puts rp's prefix (tini, env ...)
+ * in front, with wrap/run first when the prefix holds templates, and
+ * formats plan->expand_marks. */
+void runtime_plan_finish(struct runtime_plan *plan, const struct runtime_process *rp,
+                         const struct runtime_context *ctx);
+/* Pushes rp->argv.items[i] and records it in plan->expand when it is a
+ * template. */
+void runtime_push_word(struct runtime_plan *plan, struct command_argv *full,
+                       const struct runtime_process *rp, size_t i);
+/* Where argv0 runs from: the resolved file in the image, or NULL with
+ * *why (may be NULL) saying why. */
+char *runtime_resolve_launch(const struct runtime_process *rp, const struct runtime_context *ctx,
+                             const char *argv0, char *why, size_t why_len);
 const char *runtime_basename(const char *path);
 /* Resolves a command name against dir (for relative paths) and PATH. */
 char *runtime_resolve_command(const char *name, const char *dir, const char *path_env);
