@@ -62,19 +62,18 @@ var shapes = []shape{
 		name: "python-start + procfile without requirements.txt: cpython launch-only", app: "python-http",
 		fixtures: []string{"paketo-cpython", "paketo-python-start", "paketo-procfile"},
 		files:    map[string]string{"Procfile": "web: python server.py\n"}, runtime: "python",
-		pending: "find python in launch-only layers (cpython is not on the build PATH): 'python was not found at build time'",
 	},
 	{
 		name: "heroku procfile bash -c with $PORT (python)", app: "python-http",
 		fixtures: []string{"paketo-cpython", "paketo-python-start", "heroku-procfile"},
 		files:    map[string]string{"Procfile": "web: exec python server.py --port $PORT\n"}, runtime: "python",
-		pending: "unwrap bash -c lines with parameter expansions, and find python in launch-only layers",
+		pending: "needs wrapper: the python wrapper must expand the $PORT word named in CNB_DEBUG_EXPAND",
 	},
 	{
 		name: "heroku procfile bash -c with ${PORT:-8080} (node)", app: "node-http",
 		fixtures: []string{"paketo-node-engine", "paketo-node-start", "heroku-procfile"},
 		files:    map[string]string{"Procfile": "web: node server.js --port=${PORT:-8080}\n"}, runtime: "node",
-		pending: "unwrap bash -c lines with parameter expansions (${V:-x})",
+		pending: "needs wrapper: the node wrapper must expand the ${PORT:-8080} word named in CNB_DEBUG_EXPAND",
 	},
 	{
 		name: "heroku procfile bash -c java -Dserver.port=$PORT", app: "java-http",
@@ -110,13 +109,11 @@ var shapes = []shape{
 			ws.WriteAppFile("run.sh", "#!/bin/sh\nexec python server.py\n", 0o755)
 		},
 		outcome: shapeWarns, construct: "run.sh",
-		pending: "a default process that cannot be debugged must be a WARNING naming the construct (issue 12 item 8)",
 	},
 	{
 		name: "node-start under tini (BP_LAUNCH_WITH_TINI)", app: "node-http",
 		fixtures: []string{"paketo-node-engine", "paketo-tini", "paketo-node-start"},
 		env:      map[string]string{"BP_LAUNCH_WITH_TINI": "true"}, runtime: "node",
-		pending: "see through tini -g -- node FILE",
 	},
 	{
 		name: "node-start reload: watchexec --restart --watch APP --shell none -- node server.js", app: "node-http",
