@@ -155,7 +155,6 @@ var shapes = []shape{
 			}
 			ws.WriteAppFile("web/package.json", `{"name":"web","version":"1.0.0","private":true,"scripts":{"prestart":"echo prestart","start":"node server.js","poststart":"echo poststart"}}`+"\n", 0o644)
 		},
-		pending: "see through start.sh's cd DIR && prestart && start && poststart chain",
 	},
 	{
 		name: "heroku nodejs [npm, start]", app: "node-http",

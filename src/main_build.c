@@ -110,6 +110,7 @@ static int plan_processes(struct build *b, struct bp_error *err)
         char unwrapped[256];
         snprintf(unwrapped, sizeof unwrapped, "%s", rp.unwrapped);
         bool templates = rc == 1 && plan->expand_marks != NULL;
+        bool chain = rp.chain.len > 0;
         runtime_process_free(&rp);
         if (rc < 0)
             return -1;
@@ -129,9 +130,11 @@ static int plan_processes(struct build *b, struct bp_error *err)
         b->planned[b->plans_len++] = p;
         if (unwrapped[0] != '\0' && plan->rewritten)
             log_detail("%s: looked through %s; %s", p->type, unwrapped,
-                       templates ? "its parameter expansions are kept and done at launch by the "
-                                   "wrapper, from the launch environment, without a shell"
-                                 : "its words run without a shell");
+                       chain ? "the shell is kept for the && chain and the debugger goes only "
+                               "to the app's command in it"
+                       : templates ? "its parameter expansions are kept and done at launch by the "
+                                     "wrapper, from the launch environment, without a shell"
+                                   : "its words run without a shell");
         log_plan(plan, p, b->cfg.bind);
         if (!plan->already_debug &&
             debugtools_add_plan(&b->layer, &b->choice, plan, p->type, b->cfg.bind, err) != 0)

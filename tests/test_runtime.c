@@ -570,6 +570,67 @@ static void test_launch_only_layer_is_found(void **state)
     assert_non_null(strstr(why, "not found where it runs"));
 }
 
+/* npm-start's start.sh chain: the shell stays, only the app's node gets
+ * the inspector; prestart/poststart and `cd DIR` run as before. */
+static void test_start_script_chain_keeps_the_shell(void **state)
+{
+    (void)state;
+    struct runtime_context ctx = context();
+    ctx.path_env = dir;
+    char path[600];
+    snprintf(path, sizeof path, "%s/start.sh", dir);
+    const char *script = "trap 'kill -TERM $CPID' TERM\n"
+                         "( cd /workspace/web && npm run prestart && node server.js --port=$PORT $@ && echo poststart ) &\n"
+                         "CPID=\"$!\"\nwait $CPID\n";
+    file_write_atomic(path, script, strlen(script), 0644, NULL);
+    struct runtime_plan plan;
+    char why[512];
+    const char *words[] = {"sh", path};
+    assert_int_equal(plan_words(words, 2, 1, &ctx, &plan, why, sizeof why), 1);
+    assert_int_equal(plan.runtime, RUNTIME_NODE);
+    assert_int_equal(plan.command.len, 3);
+    assert_string_equal(plan.command.items[0], "sh");
+    assert_string_equal(plan.command.items[1], "-c");
+    assert_string_equal(plan.command.items[2],
+                        "cd /workspace/web && npm run prestart && "
+                        "/layers/cnbdebug_debug/debug-tools/wrap/node --inspect=0.0.0.0:9229 server.js "
+                        "--port=$PORT && echo poststart");
+    assert_int_equal(plan.args.len, 0);
+    assert_null(plan.expand_marks); /* the shell expands */
+    runtime_plan_free(&plan);
+
+    /* two candidates for the app: left alone, naming the chain */
+    const char *two[] = {"bash", "-c", "node a.js && node b.js"};
+    assert_int_equal(plan_words(two, 3, 0, &ctx, &plan, why, sizeof why), 0);
+    assert_non_null(strstr(why, "&& chain"));
+}
+
+/* A pip console script runs as -m PKG when PKG has a __main__. */
+static void test_console_script_runs_as_module(void **state)
+{
+    (void)state;
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd,
+             "mkdir -p %s/venv/bin %s/venv/lib/python3.11/site-packages/gunicorn && "
+             "ln -sf %s %s/venv/bin/python3 && touch %s/venv/lib/python3.11/site-packages/gunicorn/__main__.py && "
+             "printf '#!%s/venv/bin/python3\\nimport re\\nimport sys\\nfrom gunicorn.app.wsgiapp import run\\n"
+             "if __name__ == \\x27__main__\\x27:\\n    sys.exit(run())\\n' > %s/venv/bin/gunicorn && chmod +x %s/venv/bin/gunicorn",
+             dir, dir, python, dir, dir, dir, dir, dir);
+    assert_int_equal(system(cmd), 0);
+    struct runtime_context ctx = context();
+    char path_env[600];
+    snprintf(path_env, sizeof path_env, "%s/venv/bin", dir);
+    ctx.path_env = path_env;
+    struct runtime_plan plan;
+    char why[512];
+    const char *words[] = {"gunicorn", "app:app", "--workers", "2"};
+    assert_int_equal(plan_words(words, 4, 0, &ctx, &plan, why, sizeof why), 1);
+    const char *want[] = {"/layers/cnbdebug_debug/debug-tools/wrap/python", "-m", "debugpy", "--listen",
+                          "0.0.0.0:5678", "-m", "gunicorn", "app:app", "--workers", "2"};
+    assert_argv(&plan.command, want, 10);
+    runtime_plan_free(&plan);
+}
+
 static void test_dotnet_and_jvm(void **state)
 {
     (void)state;
@@ -642,6 +703,8 @@ int main(void)
         cmocka_unit_test(test_expansions_are_kept_for_launch),
         cmocka_unit_test(test_wrappers_are_kept_around_the_debugger),
         cmocka_unit_test(test_launch_only_layer_is_found),
+        cmocka_unit_test(test_start_script_chain_keeps_the_shell),
+        cmocka_unit_test(test_console_script_runs_as_module),
         cmocka_unit_test(test_dotnet_and_jvm),
         cmocka_unit_test(test_unknown_and_missing),
     };

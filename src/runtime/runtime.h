@@ -76,6 +76,12 @@ struct runtime_process {
     /* Why argv[0] could not be found where it runs (executable NULL). */
     char not_found[1024];
     struct cnb_env env; /* the launch env of this process (for probes) */
+    /* An `&&` chain (npm-start's start.sh: cd DIR && PRE && START && POST)
+     * whose app is argv: the shell is kept (chain_shell -c LINE) and only
+     * the app's command is rewritten inside LINE. chain.len 0: none. */
+    struct command_line chain;
+    long chain_app;
+    char *chain_shell;
 };
 
 #define RUNTIME_MAX_LINKS 4

@@ -181,7 +181,8 @@ static void take_simple(struct runtime_process *rp, const struct command_simple 
 /* A parsed shell line: the process is its one command, or the app of an
  * `&&` chain when the other members only prepare (then the chain needs the
  * shell, which this first version does not keep: needs_shell says so). */
-static void take_line(struct runtime_process *rp, struct command_line *line, char **workdir)
+static void take_line(struct runtime_process *rp, struct command_line *line, char **workdir,
+                      const char *shell)
 {
     if (line->needs_shell[0] != '\0') {
         snprintf(rp->needs_shell, sizeof rp->needs_shell, "%s", line->needs_shell);
@@ -191,10 +192,20 @@ static void take_line(struct runtime_process *rp, struct command_line *line, cha
     if (line->len != 1) {
         char why[256] = "";
         long app = command_chain_app(line, why, sizeof why);
-        char *text = command_line_describe(line, app);
-        snprintf(rp->needs_shell, sizeof rp->needs_shell, "an && chain (%s)", text);
-        free(text);
-        command_argv_free(&rp->argv);
+        if (app < 0) {
+            char *text = command_line_describe(line, app);
+            snprintf(rp->needs_shell, sizeof rp->needs_shell, "an && chain (%s): %s", text, why);
+            free(text);
+            command_argv_free(&rp->argv);
+            return;
+        }
+        /* The shell stays for the chain; the app's command inside it is
+         * what the runtimes see and rewrite. */
+        take_simple(rp, &line->cmds[app]);
+        rp->chain = *line;
+        memset(line, 0, sizeof *line);
+        rp->chain_app = app;
+        rp->chain_shell = xstrdup(shell);
         return;
     }
     take_simple(rp, &line->cmds[0]);
@@ -247,6 +258,67 @@ static void see_through(struct runtime_process *rp)
         command_wrapped_free(&w);
         rp->command_len = rp->command_len > skip ? rp->command_len - skip : 0;
     }
+}
+
+static bool is_shell_name(const char *name)
+{
+    const char *base = runtime_basename(name);
+    return strcmp(base, "sh") == 0 || strcmp(base, "bash") == 0 || strcmp(base, "dash") == 0;
+}
+
+/* Takes the standalone words $@ and "$@" out of a start script's line: the
+ * script is run with no args, where both expand to nothing, as sh does. */
+static void drop_empty_args(char *line)
+{
+    static const char *const forms[] = {" \"$@\"", " $@"};
+    for (size_t f = 0; f < 2; f++) {
+        size_t n = strlen(forms[f]);
+        char *at = line;
+        while ((at = strstr(at, forms[f])) != NULL) {
+            char next = at[n];
+            if (next == '\0' || next == ' ' || next == '\t' || next == ')' || next == ';') {
+                memmove(at, at + n, strlen(at + n) + 1);
+            } else {
+                at += n;
+            }
+        }
+    }
+}
+
+/* `sh SCRIPT` whose one line is an && chain (npm-start's start.sh with
+ * prestart/poststart, or `cd DIR && ...`): the chain, with the shell kept. */
+static int script_chain(struct runtime_process *rp, const struct runtime_context *ctx,
+                        const struct cnb_process *p, struct command_line *line, struct bp_error *err)
+{
+    if (rp->argv.len != 2 || !is_shell_name(rp->argv.items[0]) || rp->argv.items[1][0] == '-')
+        return 0;
+    const char *script = rp->argv.items[1];
+    char *path = script[0] == '/' ? xstrdup(script)
+                                  : join(p->working_dir && p->working_dir[0] == '/' ? p->working_dir
+                                                                                   : ctx->app_dir, script);
+    char *text = NULL;
+    bool passes_args = false;
+    int rc = command_script_line(path, &text, &passes_args, err);
+    free(path);
+    if (rc < 0)
+        return error_wrap(err, "process '%s' (%s): %s", p->type, p->source, script);
+    if (text == NULL)
+        return 0;
+    drop_empty_args(text);
+    char *shell = xstrdup(rp->argv.items[0]);
+    char *workdir = NULL;
+    rc = command_parse_line(text, line, err);
+    free(text);
+    if (rc == 0 && line->needs_shell[0] == '\0' && line->len > 1) {
+        take_line(rp, line, &workdir, shell);
+        note(rp->unwrapped, sizeof rp->unwrapped, "its start script's && chain");
+    } else {
+        command_line_free(line);
+        memset(line, 0, sizeof *line);
+    }
+    free(shell);
+    free(workdir);
+    return rc < 0 ? error_wrap(err, "process '%s' (%s): %s", p->type, p->source, script) : 0;
 }
 
 int runtime_process_init(struct runtime_process *rp, const struct cnb_process *p,
@@ -302,7 +374,9 @@ int runtime_process_init(struct runtime_process *rp, const struct cnb_process *p
             note(rp->unwrapped, sizeof rp->unwrapped, runtime_basename(rp->argv.items[0]));
     }
     if (shell == 1) {
-        take_line(rp, &line, &workdir);
+        char *shell_name = xstrdup(p->legacy && !p->direct ? "bash" : rp->argv.items[0]);
+        take_line(rp, &line, &workdir, shell_name);
+        free(shell_name);
         rp->command_len = rp->argv.len; /* the line's words: nothing for users to replace */
         if (rp->argv.len == 0)
             goto done;
@@ -315,6 +389,8 @@ int runtime_process_init(struct runtime_process *rp, const struct cnb_process *p
         if (unwrapped == 1) {
             rp->command_len = rp->argv.len;
             note(rp->unwrapped, sizeof rp->unwrapped, "its start script");
+        } else if (script_chain(rp, ctx, p, &line, err) < 0) {
+            goto fail;
         }
     }
     see_through(rp);
@@ -356,6 +432,8 @@ void runtime_process_free(struct runtime_process *rp)
     free(rp->workdir);
     free(rp->executable);
     cnb_env_free(&rp->env);
+    command_line_free(&rp->chain);
+    free(rp->chain_shell);
     memset(rp, 0, sizeof *rp);
 }
 
@@ -440,11 +518,90 @@ char *runtime_layer_path(const struct runtime_context *ctx, const char *relative
     return join(ctx->layer_dir, relative);
 }
 
+/* One word of a line kept for the shell: a template is sh source already. */
+static void append_word(struct strbuf *sb, const char *word, bool template_word)
+{
+    if (sb->len > 0 && sb->data[sb->len - 1] != ' ')
+        strbuf_append_char(sb, ' ');
+    if (template_word) {
+        strbuf_append_str(sb, word);
+    } else {
+        char *quoted = command_quote(word);
+        strbuf_append_str(sb, quoted);
+        free(quoted);
+    }
+}
+
+static void append_simple(struct strbuf *sb, const struct command_simple *cmd)
+{
+    for (size_t i = 0; i < cmd->env.len; i++) {
+        const char *eq = strchr(cmd->env.items[i], '=');
+        bool tpl = cmd->env_flags && (cmd->env_flags[i] & COMMAND_WORD_EXPAND);
+        if (sb->len > 0 && sb->data[sb->len - 1] != ' ')
+            strbuf_append_char(sb, ' ');
+        if (tpl || eq == NULL) {
+            strbuf_append_str(sb, cmd->env.items[i]);
+        } else {
+            strbuf_append(sb, cmd->env.items[i], (size_t)(eq - cmd->env.items[i]) + 1);
+            char *quoted = command_quote(eq + 1);
+            strbuf_append_str(sb, quoted);
+            free(quoted);
+        }
+    }
+    for (size_t i = 0; i < cmd->argv.len; i++)
+        append_word(sb, cmd->argv.items[i], cmd->flags && (cmd->flags[i] & COMMAND_WORD_EXPAND));
+}
+
+/* The chain again for `SHELL -c`, the app's command replaced by the plan's
+ * (its templates verbatim: the shell expands them, so no marks). */
+static void finish_chain(struct runtime_plan *plan, const struct runtime_process *rp)
+{
+    struct strbuf sb = {0};
+    if (rp->chain.workdir != NULL) {
+        append_word(&sb, "cd", false);
+        append_word(&sb, rp->chain.workdir, false);
+        strbuf_append_str(&sb, " &&");
+    }
+    for (size_t c = 0; c < rp->chain.len; c++) {
+        if (c > 0)
+            strbuf_append_str(&sb, " &&");
+        if ((long)c != rp->chain_app) {
+            append_simple(&sb, &rp->chain.cmds[c]);
+            continue;
+        }
+        for (size_t i = 0; i < rp->prefix.len; i++)
+            append_word(&sb, rp->prefix.items[i],
+                        rp->prefix_flags && (rp->prefix_flags[i] & COMMAND_WORD_EXPAND));
+        size_t at = 0;
+        for (size_t part = 0; part < 2; part++) {
+            const struct command_argv *words = part == 0 ? &plan->command : &plan->args;
+            for (size_t i = 0; i < words->len; i++, at++) {
+                bool tpl = false;
+                for (size_t k = 0; k < plan->expand_len; k++)
+                    tpl = tpl || plan->expand[k] == at;
+                append_word(&sb, words->items[i], tpl);
+            }
+        }
+    }
+    command_argv_free(&plan->command);
+    command_argv_free(&plan->args);
+    runtime_push(&plan->command, rp->chain_shell);
+    runtime_push(&plan->command, "-c");
+    char *line = strbuf_detach(&sb);
+    runtime_push(&plan->command, line);
+    free(line);
+    plan->expand_len = 0;
+}
+
 void runtime_plan_finish(struct runtime_plan *plan, const struct runtime_process *rp,
                          const struct runtime_context *ctx)
 {
     if (!plan->rewritten)
         return;
+    if (rp->chain.len > 0) {
+        finish_chain(plan, rp);
+        return;
+    }
     bool prefix_templates = false;
     for (size_t i = 0; rp->prefix_flags && i < rp->prefix.len; i++)
         prefix_templates = prefix_templates || (rp->prefix_flags[i] & COMMAND_WORD_EXPAND);
