@@ -86,7 +86,6 @@ var shapes = []shape{
 		fixtures: []string{"paketo-bellsoft-liberica", "paketo-executable-jar", "heroku-procfile"},
 		files:    map[string]string{"Procfile": "web: java -Dserver.port=$PORT sample.Server\n"}, runtime: "jvm",
 		prepare: func(t *testing.T, ws *harness.Workspace) { ws.Javac("src/sample/Server.java") },
-		pending: "unwrap bash -c java lines; win over libjvm's debug-9 helper (BPL_DEBUG_ENABLED adds its own jdwp on *:8000)",
 	},
 	{
 		name: "paketo procfile shell process gunicorn --bind 0.0.0.0:$PORT with workers", app: "python-wsgi",
@@ -134,8 +133,6 @@ var shapes = []shape{
 		fixtures: []string{"paketo-node-engine", "paketo-watchexec", "paketo-node-start"},
 		env:      map[string]string{"BP_LIVE_RELOAD_ENABLED": "true"}, runtime: "node",
 		prepare: fixtureWatchexec,
-		pending: "see through watchexec (each restart must come back under the debugger on the same port); " +
-			"today 'watchexec' is not even found in its launch-only layer",
 	},
 	{
 		name: "npm-start sh start.sh", app: "node-http",
@@ -165,21 +162,21 @@ var shapes = []shape{
 		fixtures: []string{"heroku-nodejs"}, runtime: "node",
 		files:   map[string]string{"package.json": nodePackageJSON("yarn@1.22.22")},
 		prepare: nodePackageManager("yarn@1.22.22"),
-		pending: "yarn start: see through yarn 1 to the app's node",
+		pending: "needs wrapper: wrap/yarn (build side done: [wrap/yarn, --inspect=H:P, start]; today debug-launch says 'unknown tool name yarn' and runs yarn plainly)",
 	},
 	{
 		name: "heroku nodejs [yarn, start] (yarn 4, berry, PnP)", app: "node-http",
 		fixtures: []string{"heroku-nodejs"}, runtime: "node",
 		files:   map[string]string{"package.json": nodePackageJSON("yarn@4.5.3"), "yarn.lock": berryLock},
 		prepare: nodePackageManager("@yarnpkg/cli-dist@4.5.3"),
-		pending: "yarn start (berry): see through yarn to the app's node, which berry starts with --require .pnp.cjs",
+		pending: "needs wrapper: wrap/yarn must take off --inspect and give it to the app's node only (berry starts it with --require .pnp.cjs); build side done",
 	},
 	{
 		name: "heroku nodejs [pnpm, start]", app: "node-http",
 		fixtures: []string{"heroku-nodejs"}, runtime: "node",
 		files:   map[string]string{"package.json": nodePackageJSON("pnpm@9.15.9")},
 		prepare: nodePackageManager("pnpm@9.15.9"),
-		pending: "pnpm start: see through pnpm to the app's node",
+		pending: "needs wrapper: wrap/pnpm (build side done: [wrap/pnpm, --inspect=H:P, start])",
 	},
 	{
 		name: "paketo yarn-start bash -c <start script>", app: "node-http",
