@@ -564,6 +564,21 @@ static void test_launch_only_layer_is_found(void **state)
     assert_string_equal(plan.links[0].target, want);
     runtime_plan_free(&plan);
 
+    /* only the build image's system dir has it: planned, with a WARNING */
+    char empty_root[700], empty_ours[800];
+    snprintf(empty_root, sizeof empty_root, "%s/empty-layers", dir);
+    snprintf(empty_ours, sizeof empty_ours, "%s/cnbdebug_debug", empty_root);
+    assert_int_equal(file_mkdirs(empty_ours, NULL), 0);
+    struct cnb_build_context bare = {.layers_dir = empty_ours, .layers_root = empty_root, .app_dir = dir};
+    ctx.cnb = &bare;
+    assert_int_equal(plan_words(words, 2, 0, &ctx, &plan, why, sizeof why), 1);
+    bool warned = false;
+    for (size_t i = 0; i < plan.warnings_len; i++)
+        warned = warned || strstr(plan.warnings[i], "the run image may not have it") != NULL;
+    assert_true(warned);
+    runtime_plan_free(&plan);
+    ctx.cnb = &cnb;
+
     /* a file only a build layer has is never the target */
     const char *node[] = {"nodemon", "server.js"};
     assert_int_equal(plan_words(node, 2, 0, &ctx, &plan, why, sizeof why), 0);

@@ -80,6 +80,12 @@ int runtime_plan_process(const struct runtime_process *rp, const struct runtime_
                 return error_wrap(err, "process '%s'", rp->original->type);
             }
             runtime_plan_finish(plan, rp, ctx);
+            if (plan->rewritten && rp->executable != NULL && rp->not_found[0] != '\0' &&
+                plan->links_len > 0 && strcmp(plan->links[0].target, rp->executable) == 0)
+                runtime_plan_warn(plan, "process '%s': %s; if the run image lacks it, the process "
+                                  "fails to start: install the runtime with a buildpack (a launch "
+                                  "layer) or set BP_DEBUG_PROCESS_TYPES to skip this process",
+                                  rp->original->type, rp->not_found);
             return 1;
         }
         runtime_plan_free(plan);

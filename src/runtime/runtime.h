@@ -73,7 +73,9 @@ struct runtime_process {
     /* A shell construct that keeps the process from being read ("a pipe |"),
      * argv then empty; "" none. */
     char needs_shell[256];
-    /* Why argv[0] could not be found where it runs (executable NULL). */
+    /* Why argv[0] could not be found where it runs (executable NULL), or,
+     * with executable set, that it was found only in a system dir of the
+     * build image, which a run image may lack (a plan then warns). */
     char not_found[1024];
     struct cnb_env env; /* the launch env of this process (for probes) */
     /* An `&&` chain (npm-start's start.sh: cd DIR && PRE && START && POST)

@@ -130,6 +130,8 @@ char *runtime_resolve_launch(const struct runtime_process *rp, const struct runt
             /* Run images carry no language runtime: the layer behind it on
              * the launch PATH is what the launcher finds there. */
             path = xstrdup(r.fallback ? r.fallback : r.path);
+            if (r.fallback == NULL && why != NULL)
+                snprintf(why, why_len, "%s", r.reason);
             break;
         case CNB_RESOLVE_BUILD_ONLY:
         case CNB_RESOLVE_NOT_FOUND:
