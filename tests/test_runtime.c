@@ -473,6 +473,22 @@ static void test_expansions_are_kept_for_launch(void **state)
     runtime_process_free(&rp);
     command_argv_free(&p.command);
 
+    /* API < 0.9 with args: each token is one word, eval'd as in "..." */
+    struct cnb_process tok = {.type = "web", .source = "launch.toml", .legacy = true, .is_default = true};
+    command_argv_push(&tok.command, "node", NULL);
+    command_argv_push(&tok.args, "server.js", NULL);
+    command_argv_push(&tok.args, "--port=$PORT", NULL);
+    assert_int_equal(runtime_process_init(&rp, &tok, &ctx, NULL), 0);
+    assert_int_equal(runtime_plan_process(&rp, &ctx, &plan, why, sizeof why, NULL), 1);
+    const char *tokens[] = {"/layers/cnbdebug_debug/debug-tools/wrap/node", "--inspect=0.0.0.0:9229",
+                            "server.js", "\"--port=$PORT\""};
+    assert_argv(&plan.command, tokens, 4);
+    assert_string_equal(plan.expand_marks, "3");
+    runtime_plan_free(&plan);
+    runtime_process_free(&rp);
+    command_argv_free(&tok.command);
+    command_argv_free(&tok.args);
+
     /* A template in front of our wrapper (an assignment): wrap/run goes
      * first and expands every template itself. */
     const char *assign[] = {"sh", "-c", "NODE_ENV=$MODE node a.js $ARGS"};
