@@ -128,8 +128,12 @@ int runtime_default_port(enum runtime_id id);
  * BP_DEBUG_PORT, else the runtime's default. */
 int runtime_port(const struct runtime_context *ctx, enum runtime_id id);
 
-/* Builds the runtime view of a process (unwraps shells, resolves argv[0]).
- * Errors name the process type: an empty command, unbalanced quotes. */
+/* Builds the runtime view of a process: its launch env; shell lines, sh -c
+ * argv and API < 0.9 tokens parsed with their expansions kept as templates;
+ * start scripts and && chains read; tini/dumb-init/watchexec/env/nice kept
+ * as a prefix; argv[0] resolved where it runs. A construct that needs a
+ * shell leaves argv empty with needs_shell naming it. Errors name the
+ * process type: an empty command, unbalanced quotes, a FIFO script. */
 int runtime_process_init(struct runtime_process *rp, const struct cnb_process *p,
                          const struct runtime_context *ctx, struct bp_error *err);
 void runtime_process_free(struct runtime_process *rp);
