@@ -8,6 +8,7 @@
 package integration
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -16,8 +17,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/cnbdebug/debug-buildpack/integration/harness"
+	"github.com/google/go-dap"
 )
 
 type shapeOutcome int
@@ -49,6 +52,9 @@ type shape struct {
 	// and the debug port only: no second agent (libjvm's debug-9 on 8000,
 	// node-engine's inspector on 9229).
 	oneAgent bool
+	// workers: the app serves requests in that many forked workers
+	// (gunicorn --workers N): the client attaches to each, as IDEs do.
+	workers int
 	// pending says what the buildpack still lacks; the case skips.
 	pending string
 }
@@ -62,33 +68,39 @@ var shapes = []shape{
 		name: "python-start + procfile without requirements.txt: cpython launch-only", app: "python-http",
 		fixtures: []string{"paketo-cpython", "paketo-python-start", "paketo-procfile"},
 		files:    map[string]string{"Procfile": "web: python server.py\n"}, runtime: "python",
-		pending: "find python in launch-only layers (cpython is not on the build PATH): 'python was not found at build time'",
 	},
 	{
 		name: "heroku procfile bash -c with $PORT (python)", app: "python-http",
 		fixtures: []string{"paketo-cpython", "paketo-python-start", "heroku-procfile"},
 		files:    map[string]string{"Procfile": "web: exec python server.py --port $PORT\n"}, runtime: "python",
-		pending: "unwrap bash -c lines with parameter expansions, and find python in launch-only layers",
+		pending: "needs wrapper: the python wrapper must expand the $PORT word named in CNB_DEBUG_EXPAND",
 	},
 	{
 		name: "heroku procfile bash -c with ${PORT:-8080} (node)", app: "node-http",
 		fixtures: []string{"paketo-node-engine", "paketo-node-start", "heroku-procfile"},
 		files:    map[string]string{"Procfile": "web: node server.js --port=${PORT:-8080}\n"}, runtime: "node",
-		pending: "unwrap bash -c lines with parameter expansions (${V:-x})",
+		pending: "needs wrapper: the node wrapper must expand the ${PORT:-8080} word named in CNB_DEBUG_EXPAND",
 	},
 	{
 		name: "heroku procfile bash -c java -Dserver.port=$PORT", app: "java-http",
 		fixtures: []string{"paketo-bellsoft-liberica", "paketo-executable-jar", "heroku-procfile"},
 		files:    map[string]string{"Procfile": "web: java -Dserver.port=$PORT sample.Server\n"}, runtime: "jvm",
 		prepare: func(t *testing.T, ws *harness.Workspace) { ws.Javac("src/sample/Server.java") },
-		pending: "unwrap bash -c java lines; win over libjvm's debug-9 helper (BPL_DEBUG_ENABLED adds its own jdwp on *:8000)",
 	},
 	{
 		name: "paketo procfile shell process gunicorn --bind 0.0.0.0:$PORT with workers", app: "python-wsgi",
 		fixtures: []string{"paketo-cpython", "paketo-pip", "paketo-pip-install", "paketo-python-start", "paketo-procfile"},
-		files:    map[string]string{"Procfile": "web: gunicorn app:app --workers 2 --bind 0.0.0.0:$PORT\n"}, runtime: "python",
+		files:    map[string]string{"Procfile": "web: gunicorn app:app --workers 2 --bind 0.0.0.0:$PORT\n"}, runtime: "python", workers: 2,
 		prepare: vendorGunicorn,
-		pending: "shell (direct = false) lines with $PORT, gunicorn as a console script in the launch-only packages layer, breakpoints in workers",
+		pending: "needs wrapper: the python wrapper must expand the 0.0.0.0:$PORT word named in CNB_DEBUG_EXPAND (build side done: gunicorn found in the launch-only packages layer, run as -m gunicorn)",
+	},
+	{
+		// gunicorn binds 0.0.0.0:$PORT itself when PORT is set (its config's
+		// default bind), so this needs no expansion at launch.
+		name: "paketo procfile shell process gunicorn with workers (bind from PORT)", app: "python-wsgi",
+		fixtures: []string{"paketo-cpython", "paketo-pip", "paketo-pip-install", "paketo-python-start", "paketo-procfile"},
+		files:    map[string]string{"Procfile": "web: gunicorn app:app --workers 2\n"}, runtime: "python", workers: 2,
+		prepare: vendorGunicorn,
 	},
 	{
 		name: "heroku python + procfile bash -c python server.py", app: "python-http",
@@ -98,9 +110,9 @@ var shapes = []shape{
 	{
 		name: "heroku python venv + procfile bash -c gunicorn with workers and $PORT", app: "python-wsgi",
 		fixtures: []string{"heroku-python", "heroku-procfile"},
-		files:    map[string]string{"Procfile": "web: gunicorn app:app --workers 2 --bind 0.0.0.0:$PORT\n"}, runtime: "python",
+		files:    map[string]string{"Procfile": "web: gunicorn app:app --workers 2 --bind 0.0.0.0:$PORT\n"}, runtime: "python", workers: 2,
 		prepare: vendorGunicorn,
-		pending: "bash -c lines with $PORT, gunicorn (a console script of the venv), breakpoints in workers",
+		pending: "needs wrapper: the python wrapper must expand the 0.0.0.0:$PORT word named in CNB_DEBUG_EXPAND (build side done)",
 	},
 	{
 		name: "heroku procfile bash -c ./run.sh (an opaque script): left alone with a WARNING", app: "python-http",
@@ -110,21 +122,17 @@ var shapes = []shape{
 			ws.WriteAppFile("run.sh", "#!/bin/sh\nexec python server.py\n", 0o755)
 		},
 		outcome: shapeWarns, construct: "run.sh",
-		pending: "a default process that cannot be debugged must be a WARNING naming the construct (issue 12 item 8)",
 	},
 	{
 		name: "node-start under tini (BP_LAUNCH_WITH_TINI)", app: "node-http",
 		fixtures: []string{"paketo-node-engine", "paketo-tini", "paketo-node-start"},
 		env:      map[string]string{"BP_LAUNCH_WITH_TINI": "true"}, runtime: "node",
-		pending: "see through tini -g -- node FILE",
 	},
 	{
 		name: "node-start reload: watchexec --restart --watch APP --shell none -- node server.js", app: "node-http",
 		fixtures: []string{"paketo-node-engine", "paketo-watchexec", "paketo-node-start"},
 		env:      map[string]string{"BP_LIVE_RELOAD_ENABLED": "true"}, runtime: "node",
 		prepare: fixtureWatchexec,
-		pending: "see through watchexec (each restart must come back under the debugger on the same port); " +
-			"today 'watchexec' is not even found in its launch-only layer",
 	},
 	{
 		name: "npm-start sh start.sh", app: "node-http",
@@ -144,7 +152,6 @@ var shapes = []shape{
 			}
 			ws.WriteAppFile("web/package.json", `{"name":"web","version":"1.0.0","private":true,"scripts":{"prestart":"echo prestart","start":"node server.js","poststart":"echo poststart"}}`+"\n", 0o644)
 		},
-		pending: "see through start.sh's cd DIR && prestart && start && poststart chain",
 	},
 	{
 		name: "heroku nodejs [npm, start]", app: "node-http",
@@ -155,21 +162,21 @@ var shapes = []shape{
 		fixtures: []string{"heroku-nodejs"}, runtime: "node",
 		files:   map[string]string{"package.json": nodePackageJSON("yarn@1.22.22")},
 		prepare: nodePackageManager("yarn@1.22.22"),
-		pending: "yarn start: see through yarn 1 to the app's node",
+		pending: "needs wrapper: wrap/yarn (build side done: [wrap/yarn, --inspect=H:P, start]; today debug-launch says 'unknown tool name yarn' and runs yarn plainly)",
 	},
 	{
 		name: "heroku nodejs [yarn, start] (yarn 4, berry, PnP)", app: "node-http",
 		fixtures: []string{"heroku-nodejs"}, runtime: "node",
 		files:   map[string]string{"package.json": nodePackageJSON("yarn@4.5.3"), "yarn.lock": berryLock},
 		prepare: nodePackageManager("@yarnpkg/cli-dist@4.5.3"),
-		pending: "yarn start (berry): see through yarn to the app's node, which berry starts with --require .pnp.cjs",
+		pending: "needs wrapper: wrap/yarn must take off --inspect and give it to the app's node only (berry starts it with --require .pnp.cjs); build side done",
 	},
 	{
 		name: "heroku nodejs [pnpm, start]", app: "node-http",
 		fixtures: []string{"heroku-nodejs"}, runtime: "node",
 		files:   map[string]string{"package.json": nodePackageJSON("pnpm@9.15.9")},
 		prepare: nodePackageManager("pnpm@9.15.9"),
-		pending: "pnpm start: see through pnpm to the app's node",
+		pending: "needs wrapper: wrap/pnpm (build side done: [wrap/pnpm, --inspect=H:P, start])",
 	},
 	{
 		name: "paketo yarn-start bash -c <start script>", app: "node-http",
@@ -390,7 +397,11 @@ func runShape(t *testing.T, env *harness.Env, sc shape) {
 			if sc.app == "python-wsgi" {
 				file, marker, want = filepath.Join(b.ws.App, "app.py"), "BREAKPOINT python-wsgi", "hello from python-wsgi"
 			}
-			dapHitBreakpoint(t, addr, file, harness.LineOf(t, file, marker), l.url, want)
+			if sc.workers > 0 {
+				t.Log(dapHitBreakpointInWorkers(t, addr, file, harness.LineOf(t, file, marker), sc.workers, l.url, want))
+			} else {
+				dapHitBreakpoint(t, addr, file, harness.LineOf(t, file, marker), l.url, want)
+			}
 		case "jvm":
 			file := filepath.Join(b.ws.App, "src", "sample", "Server.java")
 			jdbHitBreakpoint(t, addr, "sample.Server", harness.LineOf(t, file, "BREAKPOINT java-http"), l.url, "hello from java-http")
@@ -409,4 +420,99 @@ func runShape(t *testing.T, env *harness.Env, sc shape) {
 			}
 		}
 	}
+}
+
+// dapAttachCollecting is dapAttach with the attach arguments given and every
+// debugpyAttach event seen on the way kept in children: debugpy announces
+// each forked worker (gunicorn --workers N) that way, and a client (an IDE)
+// answers each with a new session to the same adapter.
+func dapAttachCollecting(t testing.TB, addr, file string, line int, args json.RawMessage, children *[]json.RawMessage) *dapSession {
+	t.Helper()
+	s := dialDAP(t, addr)
+	await := func(what string, match func(dapMessage) bool) dapMessage {
+		return s.await(what, 30*time.Second, func(m dapMessage) bool {
+			if children != nil && m.Type == "event" && m.Event == "debugpyAttach" {
+				*children = append(*children, m.Body)
+			}
+			return match(m)
+		})
+	}
+	response := func(seq int, command string) dapMessage {
+		return await(command+" response", func(m dapMessage) bool { return m.Type == "response" && m.RequestSeq == seq })
+	}
+	initSeq := s.send(&dap.InitializeRequest{Request: dap.Request{Command: "initialize"},
+		Arguments: dap.InitializeRequestArguments{ClientID: "cnbdebug-it", AdapterID: "debugpy",
+			LinesStartAt1: true, ColumnsStartAt1: true, PathFormat: "path"}})
+	response(initSeq, "initialize")
+	attachSeq := s.send(&dap.AttachRequest{Request: dap.Request{Command: "attach"}, Arguments: args})
+	await("initialized event", func(m dapMessage) bool { return m.Type == "event" && m.Event == "initialized" })
+	bpSeq := s.send(&dap.SetBreakpointsRequest{Request: dap.Request{Command: "setBreakpoints"},
+		Arguments: dap.SetBreakpointsArguments{Source: dap.Source{Path: file}, Breakpoints: []dap.SourceBreakpoint{{Line: line}}}})
+	response(bpSeq, "setBreakpoints")
+	doneSeq := s.send(&dap.ConfigurationDoneRequest{Request: dap.Request{Command: "configurationDone"}})
+	response(doneSeq, "configurationDone")
+	response(attachSeq, "attach")
+	return s
+}
+
+// dapHitBreakpointInWorkers: the app's requests are served by `workers`
+// forked worker processes. Attach to the parent, then to each worker as
+// debugpy announces it, and check that a request stops at file:line in one
+// of them.
+func dapHitBreakpointInWorkers(t testing.TB, addr, file string, line, workers int, url, want string) string {
+	t.Helper()
+	var children []json.RawMessage
+	parent := dapAttachCollecting(t, addr, file, line, json.RawMessage(`{"justMyCode": false}`), &children)
+	for len(children) < workers {
+		ev := parent.event("debugpyAttach", 30*time.Second)
+		children = append(children, ev.Body)
+	}
+	var sessions []*dapSession
+	for _, body := range children {
+		sessions = append(sessions, dapAttachCollecting(t, addr, file, line, body, nil))
+	}
+	reply := getAsync(url)
+	var hit *dapSession
+	var stopped dap.StoppedEventBody
+	deadline := time.Now().Add(30 * time.Second)
+	for hit == nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("DAP: no worker stopped within 30s (%d worker sessions)", len(sessions))
+		}
+		for _, s := range sessions {
+			select {
+			case m, ok := <-s.msgs:
+				if ok && m.Type == "event" && m.Event == "stopped" {
+					if err := json.Unmarshal(m.Body, &stopped); err != nil {
+						t.Fatalf("stopped event body %s: %v", m.Body, err)
+					}
+					hit = s
+				}
+			default:
+			}
+			if hit != nil {
+				break
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if stopped.Reason != "breakpoint" {
+		t.Fatalf("debugpy stopped for %q, want breakpoint", stopped.Reason)
+	}
+	traceSeq := hit.send(&dap.StackTraceRequest{Request: dap.Request{Command: "stackTrace"},
+		Arguments: dap.StackTraceArguments{ThreadId: stopped.ThreadId, Levels: 1}})
+	var trace dap.StackTraceResponseBody
+	if err := json.Unmarshal(hit.response(traceSeq, "stackTrace").Body, &trace); err != nil || len(trace.StackFrames) == 0 {
+		t.Fatalf("stackTrace: %v %+v", err, trace)
+	}
+	top := trace.StackFrames[0]
+	if top.Source == nil || top.Source.Path != file || top.Line != line {
+		t.Fatalf("debugpy stopped at %+v line %d, want %s:%d", top.Source, top.Line, file, line)
+	}
+	mustBlock(t, reply, "debugpy")
+	contSeq := hit.send(&dap.ContinueRequest{Request: dap.Request{Command: "continue"},
+		Arguments: dap.ContinueArguments{ThreadId: stopped.ThreadId}})
+	hit.response(contSeq, "continue")
+	body := mustAnswer(t, reply, want, 20*time.Second)
+	return fmt.Sprintf("debugpy stopped in a worker at %s:%d in %s; answered %s", top.Source.Path, top.Line, top.Name, strings.TrimSpace(body))
 }

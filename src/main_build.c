@@ -107,14 +107,34 @@ static int plan_processes(struct build *b, struct bp_error *err)
         char why[1024] = "";
         struct runtime_plan *plan = &b->plans[b->plans_len];
         int rc = runtime_plan_process(&rp, &b->rctx, plan, why, sizeof why, err);
+        char unwrapped[256];
+        snprintf(unwrapped, sizeof unwrapped, "%s", rp.unwrapped);
+        bool templates = rc == 1 && plan->expand_marks != NULL;
+        bool chain = rp.chain.len > 0;
         runtime_process_free(&rp);
         if (rc < 0)
             return -1;
         if (rc == 0) {
-            log_detail("%s: left alone: %s", p->type, why);
+            if (p->is_default || p->implied_default) {
+                /* The image's own process comes out with no debugger: say
+                 * so loudly, and fail when the user asked for certainty. */
+                if (b->cfg.strict)
+                    return error_set(err, "the default process '%s' cannot be debugged: %s "
+                                     "(BP_DEBUG_STRICT=true)", p->type, why);
+                log_warning("the default process '%s' is left without a debugger: %s", p->type, why);
+            } else {
+                log_detail("%s: left alone: %s", p->type, why);
+            }
             continue;
         }
         b->planned[b->plans_len++] = p;
+        if (unwrapped[0] != '\0' && plan->rewritten)
+            log_detail("%s: looked through %s; %s", p->type, unwrapped,
+                       chain ? "the shell is kept for the && chain and the debugger goes only "
+                               "to the app's command in it"
+                       : templates ? "its parameter expansions are kept and done at launch by the "
+                                     "wrapper, from the launch environment, without a shell"
+                                   : "its words run without a shell");
         log_plan(plan, p, b->cfg.bind);
         if (!plan->already_debug &&
             debugtools_add_plan(&b->layer, &b->choice, plan, p->type, b->cfg.bind, err) != 0)
@@ -163,6 +183,44 @@ static int write_launch(struct build *b, struct bp_error *err)
     return cnb_launch_write(b->ctx.layers_dir, &b->launch, err);
 }
 
+/* The layer's files, then env.launch/<type>/CNB_DEBUG_EXPAND.override for
+ * each process whose argv holds templates (command.h: the wrapper expands
+ * exactly those words at launch). */
+static int populate(const char *dir, void *ctx, struct bp_error *err)
+{
+    struct build *b = ctx;
+    if (debugtools_populate(dir, &b->layer, err) != 0)
+        return -1;
+    for (size_t i = 0; i < b->plans_len; i++) {
+        if (b->plans[i].expand_marks == NULL || !b->plans[i].rewritten)
+            continue;
+        char *env_dir = xasprintf("%s/env.launch/%s", dir, b->planned[i]->type);
+        struct cnb_env_mods mods = {0};
+        cnb_env_mods_add(&mods, COMMAND_EXPAND_ENV, CNB_ENV_OVERRIDE, b->plans[i].expand_marks, NULL);
+        int rc = cnb_env_dir_write(env_dir, &mods, err);
+        cnb_env_mods_free(&mods);
+        free(env_dir);
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* The marks are part of what the layer holds, so they decide reuse too. */
+static void metadata_add_marks(struct build *b, struct toml_value *meta)
+{
+    struct toml_value *marks = NULL;
+    for (size_t i = 0; i < b->plans_len; i++) {
+        if (b->plans[i].expand_marks == NULL || !b->plans[i].rewritten)
+            continue;
+        if (marks == NULL)
+            marks = toml_new_table();
+        toml_table_set(marks, b->planned[i]->type, toml_new_string(b->plans[i].expand_marks));
+    }
+    if (marks != NULL)
+        toml_table_set(meta, "expand", marks);
+}
+
 static int contribute_layer(struct build *b, const struct deps_fetch_options *fetch, struct bp_error *err)
 {
     if (b->layer.tools_len == 0 && b->layer.wrappers_len == 0 && b->layer.jdwp_len == 0) {
@@ -176,10 +234,11 @@ static int contribute_layer(struct build *b, const struct deps_fetch_options *fe
     struct toml_value *meta = debugtools_metadata(&b->layer, err);
     if (meta == NULL)
         return -1;
+    metadata_add_marks(b, meta);
     uint64_t start = log_now_ns(); /* layer_contribute logs the step line */
     struct layer_request req = {.layers_dir = b->ctx.layers_dir, .name = DEBUGTOOLS_LAYER,
                                 .launch = true, .build = false, .cache = false, .metadata = meta,
-                                .populate = debugtools_populate, .ctx = &b->layer};
+                                .populate = populate, .ctx = b};
     enum layer_outcome outcome;
     int rc = layer_contribute(&req, &outcome, err);
     toml_free(meta);
@@ -244,7 +303,7 @@ static int run(int argc, char **argv, struct build *b, struct bp_error *err)
         .debugpy_version = b->cfg.debugpy_version, .ptvsd_version = b->cfg.ptvsd_version,
         .vsdbg_version = b->cfg.vsdbg_version};
     b->rctx = (struct runtime_context){
-        .app_dir = b->ctx.app_dir, .layer_dir = b->layer_dir, .path_env = getenv("PATH"),
+        .app_dir = b->ctx.app_dir, .layer_dir = b->layer_dir, .cnb = &b->ctx, .path_env = NULL,
         .bind = b->cfg.bind, .port = b->cfg.port,
         .ports = {[RUNTIME_GO] = b->cfg.go_port, [RUNTIME_PYTHON] = b->cfg.python_port,
                   [RUNTIME_NODE] = b->cfg.node_port, [RUNTIME_JVM] = b->cfg.jvm_port},

@@ -547,6 +547,62 @@ static void test_malformed_earlier_launch_toml(void **state)
     assert_ours_holds(NULL, 0);
 }
 
+/* Issue 12 item 8: the default process left without a debugger is a
+ * WARNING naming it and why; BP_DEBUG_STRICT=true makes it fail the build. */
+static void test_undebuggable_default_warns_or_fails(void **state)
+{
+    (void)state;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/example_go/launch.toml", layers_root);
+    write_file(path, "[[processes]]\ntype = \"web\"\ncommand = [\"bash\", \"-c\", \"./run.sh | tee log\"]\n"
+                     "default = true\n", 0644);
+    struct run r;
+    run_build(true, NULL, &r);
+    assert_ok(&r);
+    const char *warning = strstr(r.out, "WARNING");
+    if (warning == NULL || strstr(warning, "'web'") == NULL || strstr(warning, "a pipe |") == NULL)
+        fail_msg("no WARNING naming the process and the pipe:\n%s", r.out);
+    run_free(&r);
+
+    snprintf(path, sizeof path, "%s/env/BP_DEBUG_STRICT", platform);
+    write_file(path, "true", 0644);
+    run_build(true, NULL, &r);
+    assert_failed_naming(&r, "default process 'web' cannot be debugged");
+    run_free(&r);
+}
+
+/* Issue 12 item 2: `bash -c "exec BIN --port $PORT"` runs under dlv with
+ * $PORT kept as a word, and the layer tells the wrapper which word to
+ * expand at launch (env.launch/web/CNB_DEBUG_EXPAND.override). */
+static void test_shell_expansion_is_kept_for_launch(void **state)
+{
+    (void)state;
+    char path[1024], text[2048];
+    snprintf(path, sizeof path, "%s/example_go/launch.toml", layers_root);
+    snprintf(text, sizeof text, "[[processes]]\ntype = \"web\"\ncommand = [\"bash\", \"-c\", "
+             "\"exec %s --port \\\"$PORT\\\"\"]\ndefault = true\n", server);
+    write_file(path, text, 0644);
+    struct run r;
+    run_build(true, NULL, &r);
+    assert_ok(&r);
+    assert_non_null(strstr(r.out, "parameter expansions are kept"));
+    run_free(&r);
+    struct toml_value *launch = parse("%s/launch.toml", ours);
+    const struct toml_value *web = toml_array_at(toml_table_get(launch, "processes"), 0);
+    const struct toml_value *command = toml_table_get(web, "command");
+    size_t n = toml_array_len(command);
+    assert_string_equal(str(toml_array_at(command, n - 1)), "\"$PORT\"");
+    assert_string_equal(str(toml_array_at(command, n - 2)), "--port");
+    assert_int_equal(toml_array_len(toml_table_get(web, "args")), 0);
+    snprintf(path, sizeof path, "%s/debug-tools/env.launch/web/CNB_DEBUG_EXPAND.override", ours);
+    char *marks = read_text(path);
+    char want[32];
+    snprintf(want, sizeof want, "%zu", n - 1);
+    assert_string_equal(marks, want);
+    free(marks);
+    toml_free(launch);
+}
+
 static void test_bad_bp_debug_value(void **state)
 {
     (void)state;
@@ -631,6 +687,8 @@ int main(void)
         cmocka_unit_test_setup(test_second_run_reuses_the_layer, setup),
         cmocka_unit_test_setup(test_disabled_does_nothing, setup),
         cmocka_unit_test_setup(test_malformed_earlier_launch_toml, setup),
+        cmocka_unit_test_setup(test_undebuggable_default_warns_or_fails, setup),
+        cmocka_unit_test_setup(test_shell_expansion_is_kept_for_launch, setup),
         cmocka_unit_test_setup(test_bad_bp_debug_value, setup),
         cmocka_unit_test_setup(test_missing_layers_dir, setup),
         cmocka_unit_test_setup(test_wrong_checksum_writes_nothing, setup),

@@ -507,6 +507,30 @@ static void test_choosing_tools_for_plans(void **state)
         debugtools_layer_free(&l);
     }
 
+    /* Python version unknown (issue 12): the debugpy with the widest range
+     * that has no upper bound (this catalog's 1.5.1: ==2.7.* || >=3.5),
+     * never the newest (>=3.10), which is known not to support older ones. */
+    assert_string_equal(debugtools_python_debugger(NULL, &c), "debugpy");
+    {
+        struct debugtools_layer l = {0};
+        struct runtime_plan py = {.needs = NEED_DEBUGPY};
+        assert_int_equal(debugtools_add_plan(&l, &c, &py, "web", "0.0.0.0", &err), 0);
+        assert_int_equal(l.tools_len, 1);
+        assert_string_equal(l.tools[0].dep->version, "1.5.1");
+        debugtools_layer_free(&l);
+    }
+    /* yarn/pnpm/npx and the generic wrapper */
+    {
+        struct debugtools_layer l = {0};
+        struct runtime_plan pm = {.needs = NEED_PM | NEED_RUN, .links_len = 1,
+                                  .links = {{"pnpm", "/layers/node/bin/pnpm"}}};
+        assert_int_equal(debugtools_add_plan(&l, &c, &pm, "web", "0.0.0.0", &err), 0);
+        assert_int_equal(l.wrappers_len, 2);
+        assert_string_equal(l.wrappers[0], "pnpm");
+        assert_string_equal(l.wrappers[1], "run");
+        debugtools_layer_free(&l);
+    }
+
     struct debugtools_layer l = {0};
     struct runtime_plan nodemon = {.needs = NEED_NODE, .links_len = 1,
                                    .links = {{"nodemon", "/layers/node/bin/nodemon"}}};

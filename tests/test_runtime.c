@@ -353,9 +353,28 @@ static void test_node_and_npm(void **state)
     assert_argv(&plan.command, cmd2, 3);
     runtime_plan_free(&plan);
 
+    /* yarn, pnpm, npx: their wrapper takes the inspector as its first word */
+    snprintf(path, sizeof path, "%s/yarn", dir);
+    file_write_atomic(path, "#!/bin/sh\n", 10, 0755, NULL);
+    snprintf(path, sizeof path, "%s/pnpm", dir);
+    file_write_atomic(path, "#!/bin/sh\n", 10, 0755, NULL);
     const char *yarn[] = {"yarn", "start"};
-    assert_int_equal(plan_words(yarn, 2, 0, &ctx, &plan, why, sizeof why), 0);
-    assert_non_null(strstr(why, "yarn"));
+    assert_int_equal(plan_words(yarn, 2, 0, &ctx, &plan, why, sizeof why), 1);
+    assert_int_equal(plan.needs, NEED_PM);
+    assert_string_equal(plan.links[0].name, "yarn");
+    const char *cmd3[] = {"/layers/cnbdebug_debug/debug-tools/wrap/yarn", "--inspect=0.0.0.0:9229", "start"};
+    assert_argv(&plan.command, cmd3, 3);
+    runtime_plan_free(&plan);
+    ctx.suspend = true;
+    const char *pnpm[] = {"pnpm", "run", "start"};
+    assert_int_equal(plan_words(pnpm, 3, 0, &ctx, &plan, why, sizeof why), 1);
+    const char *cmd4[] = {"/layers/cnbdebug_debug/debug-tools/wrap/pnpm", "--inspect-brk=0.0.0.0:9229", "run", "start"};
+    assert_argv(&plan.command, cmd4, 4);
+    runtime_plan_free(&plan);
+    ctx.suspend = false;
+    const char *install[] = {"yarn", "install"};
+    assert_int_equal(plan_words(install, 2, 0, &ctx, &plan, why, sizeof why), 0);
+    assert_non_null(strstr(why, "does not run the app"));
 
     const char *inspecting[] = {"node", "--inspect-brk=7000", "a.js"};
     assert_int_equal(plan_words(inspecting, 3, 0, &ctx, &plan, why, sizeof why), 1);
@@ -407,7 +426,7 @@ static void test_legacy_shell_process(void **state)
     command_argv_push(&p.command, "node app.js | tee log", NULL);
     assert_int_equal(runtime_process_init(&rp, &p, &ctx, NULL), 0);
     assert_int_equal(runtime_plan_process(&rp, &ctx, &plan, why, sizeof why, NULL), 0);
-    assert_non_null(strstr(why, "shell line"));
+    assert_non_null(strstr(why, "a pipe |")); /* names the construct */
     runtime_process_free(&rp);
     command_argv_free(&p.command);
 
@@ -417,6 +436,230 @@ static void test_legacy_shell_process(void **state)
     assert_non_null(strstr(err.message, "process 'web'"));
     assert_non_null(strstr(err.message, "unbalanced"));
     command_argv_free(&p.command);
+}
+
+/* Issue 12: shell lines with expansions run without a shell; the
+ * templates stay plain words and their positions go to CNB_DEBUG_EXPAND. */
+static void test_expansions_are_kept_for_launch(void **state)
+{
+    (void)state;
+    struct runtime_context ctx = context();
+    ctx.path_env = dir;
+    struct runtime_plan plan;
+    char why[512];
+    /* Heroku's procfile: ["bash", "-c", LINE] */
+    const char *heroku[] = {"bash", "-c", "exec node server.js --port=${PORT:-8080}"};
+    assert_int_equal(plan_words(heroku, 3, 0, &ctx, &plan, why, sizeof why), 1);
+    const char *cmd[] = {"/layers/cnbdebug_debug/debug-tools/wrap/node", "--inspect=0.0.0.0:9229",
+                         "server.js", "--port=${PORT:-8080}"};
+    assert_argv(&plan.command, cmd, 4);
+    assert_int_equal(plan.args.len, 0);
+    assert_string_equal(plan.expand_marks, "3");
+    runtime_plan_free(&plan);
+
+    /* Paketo procfile's API < 0.9 shell line */
+    struct cnb_process p = {.type = "web", .source = "launch.toml", .legacy = true, .is_default = true};
+    char line[1400];
+    snprintf(line, sizeof line, "%s server.py --bind \"0.0.0.0:$PORT\"", python);
+    command_argv_push(&p.command, line, NULL);
+    struct runtime_process rp;
+    assert_int_equal(runtime_process_init(&rp, &p, &ctx, NULL), 0);
+    assert_int_equal(runtime_plan_process(&rp, &ctx, &plan, why, sizeof why, NULL), 1);
+    const char *py[] = {"/layers/cnbdebug_debug/debug-tools/wrap/python", "-m", "debugpy", "--listen",
+                        "0.0.0.0:5678", "server.py", "--bind", "\"0.0.0.0:$PORT\""};
+    assert_argv(&plan.command, py, 8);
+    assert_string_equal(plan.expand_marks, "7");
+    runtime_plan_free(&plan);
+    runtime_process_free(&rp);
+    command_argv_free(&p.command);
+
+    /* API < 0.9 with args: each token is one word, eval'd as in "..." */
+    struct cnb_process tok = {.type = "web", .source = "launch.toml", .legacy = true, .is_default = true};
+    command_argv_push(&tok.command, "node", NULL);
+    command_argv_push(&tok.args, "server.js", NULL);
+    command_argv_push(&tok.args, "--port=$PORT", NULL);
+    assert_int_equal(runtime_process_init(&rp, &tok, &ctx, NULL), 0);
+    assert_int_equal(runtime_plan_process(&rp, &ctx, &plan, why, sizeof why, NULL), 1);
+    const char *tokens[] = {"/layers/cnbdebug_debug/debug-tools/wrap/node", "--inspect=0.0.0.0:9229",
+                            "server.js", "\"--port=$PORT\""};
+    assert_argv(&plan.command, tokens, 4);
+    assert_string_equal(plan.expand_marks, "3");
+    runtime_plan_free(&plan);
+    runtime_process_free(&rp);
+    command_argv_free(&tok.command);
+    command_argv_free(&tok.args);
+
+    /* A template in front of our wrapper (an assignment): wrap/run goes
+     * first and expands every template itself. */
+    const char *assign[] = {"sh", "-c", "NODE_ENV=$MODE node a.js $ARGS"};
+    assert_int_equal(plan_words(assign, 3, 0, &ctx, &plan, why, sizeof why), 1);
+    const char *cmd2[] = {"/layers/cnbdebug_debug/debug-tools/wrap/run", "env", "NODE_ENV=$MODE",
+                          "/layers/cnbdebug_debug/debug-tools/wrap/node", "--inspect=0.0.0.0:9229",
+                          "a.js", "$ARGS"};
+    assert_argv(&plan.command, cmd2, 7);
+    assert_string_equal(plan.expand_marks, "2,6");
+    assert_true(plan.needs & NEED_RUN);
+    runtime_plan_free(&plan);
+
+    /* Operators: left alone, and the reason names the construct. */
+    const char *pipe[] = {"bash", "-c", "node a.js | tee log"};
+    assert_int_equal(plan_words(pipe, 3, 0, &ctx, &plan, why, sizeof why), 0);
+    assert_non_null(strstr(why, "a pipe |"));
+    const char *named[] = {"bash", "-c", "$CMD --port $PORT"};
+    assert_int_equal(plan_words(named, 3, 0, &ctx, &plan, why, sizeof why), 0);
+    assert_non_null(strstr(why, "$CMD"));
+}
+
+/* tini, dumb-init, watchexec --shell none: kept, the debugger inside. */
+static void test_wrappers_are_kept_around_the_debugger(void **state)
+{
+    (void)state;
+    struct runtime_context ctx = context();
+    ctx.path_env = dir;
+    struct runtime_plan plan;
+    char why[512];
+    const char *tini[] = {"tini", "-g", "--", "node", "server.js"};
+    assert_int_equal(plan_words(tini, 5, 0, &ctx, &plan, why, sizeof why), 1);
+    const char *cmd[] = {"tini", "-g", "--", "/layers/cnbdebug_debug/debug-tools/wrap/node",
+                         "--inspect=0.0.0.0:9229", "server.js"};
+    assert_argv(&plan.command, cmd, 6);
+    assert_null(plan.expand_marks);
+    runtime_plan_free(&plan);
+
+    const char *watch[] = {"watchexec", "--restart", "--watch", "/workspace", "--shell", "none", "--",
+                           "node", "server.js"};
+    assert_int_equal(plan_words(watch, 9, 0, &ctx, &plan, why, sizeof why), 1);
+    assert_string_equal(plan.command.items[0], "watchexec");
+    assert_string_equal(plan.command.items[7], "/layers/cnbdebug_debug/debug-tools/wrap/node");
+    runtime_plan_free(&plan);
+
+    /* marks stay relative to our wrapper inside tini */
+    const char *line[] = {"bash", "-c", "exec tini -- node server.js --port $PORT"};
+    assert_int_equal(plan_words(line, 3, 0, &ctx, &plan, why, sizeof why), 1);
+    assert_string_equal(plan.command.items[0], "tini");
+    assert_string_equal(plan.expand_marks, "4");
+    runtime_plan_free(&plan);
+
+    const char *shell[] = {"watchexec", "--restart", "--", "node", "server.js"};
+    assert_int_equal(plan_words(shell, 5, 0, &ctx, &plan, why, sizeof why), 0);
+    assert_non_null(strstr(why, "watchexec"));
+}
+
+/* Issue 12 item 1: the runtime is in a launch-only layer of an earlier
+ * buildpack (not on the build PATH); its version comes from the layer's
+ * files when the interpreter does not run here, and a hanging one is cut
+ * at the deadline. */
+static void test_launch_only_layer_is_found(void **state)
+{
+    (void)state;
+    char root[600], cmd[8192];
+    snprintf(root, sizeof root, "%s/layers", dir);
+    snprintf(cmd, sizeof cmd,
+             "mkdir -p %s/cnbdebug_debug %s/paketo-buildpacks_cpython/cpython/bin "
+             "%s/paketo-buildpacks_cpython/cpython/lib/python3.13 %s/build-only/tools/bin && "
+             "printf '[types]\nlaunch = true\n' > %s/paketo-buildpacks_cpython/cpython.toml && "
+             "printf '[types]\nbuild = true\n' > %s/build-only/tools.toml && "
+             "printf '#!/bin/sh\necho noise >&2\nsleep 60\n' > %s/paketo-buildpacks_cpython/cpython/bin/python3 && "
+             "chmod +x %s/paketo-buildpacks_cpython/cpython/bin/python3 && "
+             "printf '#!/bin/sh\n' > %s/build-only/tools/bin/nodemon && chmod +x %s/build-only/tools/bin/nodemon",
+             root, root, root, root, root, root, root, root, root, root);
+    assert_int_equal(system(cmd), 0);
+    char layers_dir[700];
+    snprintf(layers_dir, sizeof layers_dir, "%s/cnbdebug_debug", root);
+    struct cnb_build_context cnb = {.layers_dir = layers_dir, .layers_root = root, .app_dir = dir};
+    struct runtime_context ctx = context();
+    ctx.cnb = &cnb;
+    ctx.path_env = NULL;
+    struct runtime_plan plan;
+    char why[1024];
+    const char *words[] = {"python3", "server.py"};
+    assert_int_equal(plan_words(words, 2, 0, &ctx, &plan, why, sizeof why), 1);
+    assert_string_equal(plan.runtime_version, "3.13"); /* from lib/python3.13 */
+    char want[800];
+    snprintf(want, sizeof want, "%s/paketo-buildpacks_cpython/cpython/bin/python3", root);
+    assert_string_equal(plan.links[0].target, want);
+    runtime_plan_free(&plan);
+
+    /* only the build image's system dir has it: planned, with a WARNING */
+    char empty_root[700], empty_ours[800];
+    snprintf(empty_root, sizeof empty_root, "%s/empty-layers", dir);
+    snprintf(empty_ours, sizeof empty_ours, "%s/cnbdebug_debug", empty_root);
+    assert_int_equal(file_mkdirs(empty_ours, NULL), 0);
+    struct cnb_build_context bare = {.layers_dir = empty_ours, .layers_root = empty_root, .app_dir = dir};
+    ctx.cnb = &bare;
+    assert_int_equal(plan_words(words, 2, 0, &ctx, &plan, why, sizeof why), 1);
+    bool warned = false;
+    for (size_t i = 0; i < plan.warnings_len; i++)
+        warned = warned || strstr(plan.warnings[i], "the run image may not have it") != NULL;
+    assert_true(warned);
+    runtime_plan_free(&plan);
+    ctx.cnb = &cnb;
+
+    /* a file only a build layer has is never the target */
+    const char *node[] = {"nodemon", "server.js"};
+    assert_int_equal(plan_words(node, 2, 0, &ctx, &plan, why, sizeof why), 0);
+    assert_non_null(strstr(why, "not found where it runs"));
+}
+
+/* npm-start's start.sh chain: the shell stays, only the app's node gets
+ * the inspector; prestart/poststart and `cd DIR` run as before. */
+static void test_start_script_chain_keeps_the_shell(void **state)
+{
+    (void)state;
+    struct runtime_context ctx = context();
+    ctx.path_env = dir;
+    char path[600];
+    snprintf(path, sizeof path, "%s/start.sh", dir);
+    const char *script = "trap 'kill -TERM $CPID' TERM\n"
+                         "( cd /workspace/web && npm run prestart && node server.js --port=$PORT $@ && echo poststart ) &\n"
+                         "CPID=\"$!\"\nwait $CPID\n";
+    file_write_atomic(path, script, strlen(script), 0644, NULL);
+    struct runtime_plan plan;
+    char why[512];
+    const char *words[] = {"sh", path};
+    assert_int_equal(plan_words(words, 2, 1, &ctx, &plan, why, sizeof why), 1);
+    assert_int_equal(plan.runtime, RUNTIME_NODE);
+    assert_int_equal(plan.command.len, 3);
+    assert_string_equal(plan.command.items[0], "sh");
+    assert_string_equal(plan.command.items[1], "-c");
+    assert_string_equal(plan.command.items[2],
+                        "cd /workspace/web && npm run prestart && "
+                        "/layers/cnbdebug_debug/debug-tools/wrap/node --inspect=0.0.0.0:9229 server.js "
+                        "--port=$PORT && echo poststart");
+    assert_int_equal(plan.args.len, 0);
+    assert_null(plan.expand_marks); /* the shell expands */
+    runtime_plan_free(&plan);
+
+    /* two candidates for the app: left alone, naming the chain */
+    const char *two[] = {"bash", "-c", "node a.js && node b.js"};
+    assert_int_equal(plan_words(two, 3, 0, &ctx, &plan, why, sizeof why), 0);
+    assert_non_null(strstr(why, "&& chain"));
+}
+
+/* A pip console script runs as -m PKG when PKG has a __main__. */
+static void test_console_script_runs_as_module(void **state)
+{
+    (void)state;
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd,
+             "mkdir -p %s/venv/bin %s/venv/lib/python3.11/site-packages/gunicorn && "
+             "ln -sf %s %s/venv/bin/python3 && touch %s/venv/lib/python3.11/site-packages/gunicorn/__main__.py && "
+             "printf '#!%s/venv/bin/python3\\nimport re\\nimport sys\\nfrom gunicorn.app.wsgiapp import run\\n"
+             "if __name__ == \\x27__main__\\x27:\\n    sys.exit(run())\\n' > %s/venv/bin/gunicorn && chmod +x %s/venv/bin/gunicorn",
+             dir, dir, python, dir, dir, dir, dir, dir);
+    assert_int_equal(system(cmd), 0);
+    struct runtime_context ctx = context();
+    char path_env[600];
+    snprintf(path_env, sizeof path_env, "%s/venv/bin", dir);
+    ctx.path_env = path_env;
+    struct runtime_plan plan;
+    char why[512];
+    const char *words[] = {"gunicorn", "app:app", "--workers", "2"};
+    assert_int_equal(plan_words(words, 4, 0, &ctx, &plan, why, sizeof why), 1);
+    const char *want[] = {"/layers/cnbdebug_debug/debug-tools/wrap/python", "-m", "debugpy", "--listen",
+                          "0.0.0.0:5678", "-m", "gunicorn", "app:app", "--workers", "2"};
+    assert_argv(&plan.command, want, 10);
+    runtime_plan_free(&plan);
 }
 
 static void test_dotnet_and_jvm(void **state)
@@ -488,6 +731,11 @@ int main(void)
         cmocka_unit_test(test_node_and_npm),
         cmocka_unit_test(test_shell_wrappers_are_unwrapped),
         cmocka_unit_test(test_legacy_shell_process),
+        cmocka_unit_test(test_expansions_are_kept_for_launch),
+        cmocka_unit_test(test_wrappers_are_kept_around_the_debugger),
+        cmocka_unit_test(test_launch_only_layer_is_found),
+        cmocka_unit_test(test_start_script_chain_keeps_the_shell),
+        cmocka_unit_test(test_console_script_runs_as_module),
         cmocka_unit_test(test_dotnet_and_jvm),
         cmocka_unit_test(test_unknown_and_missing),
     };

@@ -31,9 +31,27 @@ static const struct deps_dependency *resolve(const struct debugtools_choice *c, 
     return deps_resolve(c->catalog, &q, err);
 }
 
+/* For a Python whose version could not be read: the debugpy whose range
+ * is widest among those with no upper bound, i.e. the newest one that
+ * supports the oldest Python 3 any open-ended entry supports (never one
+ * known not to support a newer Python). */
+static const char *widest_python(const struct debugtools_choice *c)
+{
+    static const char *const oldest_first[] = {"3.5", "3.6", "3.7", "3.8", "3.9", "3.10",
+                                               "3.11", "3.12", "3.13", "3.14"};
+    for (size_t i = 0; i < sizeof oldest_first / sizeof *oldest_first; i++) {
+        const struct deps_dependency *dep = resolve(c, "debugpy", c->debugpy_version, oldest_first[i], NULL);
+        if (dep != NULL && resolve(c, "debugpy", dep->version, "3.99", NULL) != NULL)
+            return oldest_first[i];
+    }
+    return NULL;
+}
+
 const char *debugtools_python_debugger(const char *python_version, void *choice)
 {
     const struct debugtools_choice *c = choice;
+    if (python_version == NULL)
+        python_version = widest_python(c);
     if (resolve(c, "debugpy", c->debugpy_version, python_version, NULL) != NULL)
         return "debugpy";
     return resolve(c, "ptvsd", c->ptvsd_version, python_version, NULL) != NULL ? "ptvsd" : NULL;
@@ -87,7 +105,8 @@ int debugtools_add_plan(struct debugtools_layer *l, const struct debugtools_choi
          debugtools_add_wrapper(l, "dlv", err) != 0))
         return -1;
     if ((plan->needs & NEED_DEBUGPY) &&
-        (add_tool(l, resolve(c, "debugpy", c->debugpy_version, plan->runtime_version, err),
+        (add_tool(l, resolve(c, "debugpy", c->debugpy_version,
+                             plan->runtime_version ? plan->runtime_version : widest_python(c), err),
                   "debugpy", err) != 0 ||
          debugtools_add_wrapper(l, "python", err) != 0))
         return -1;
@@ -105,6 +124,12 @@ int debugtools_add_plan(struct debugtools_layer *l, const struct debugtools_choi
                                       ? "nodemon" : "node", err) != 0)
         return -1;
     if ((plan->needs & NEED_NPM) && debugtools_add_wrapper(l, "npm", err) != 0)
+        return -1;
+    /* yarn, pnpm, npx: the runtime linked the manager's name first */
+    if ((plan->needs & NEED_PM) && plan->links_len > 0 &&
+        debugtools_add_wrapper(l, plan->links[0].name, err) != 0)
+        return -1;
+    if ((plan->needs & NEED_RUN) && debugtools_add_wrapper(l, "run", err) != 0)
         return -1;
     if ((plan->needs & NEED_JDWP) &&
         debugtools_add_jdwp(l, process_type, bind, plan->port, plan->wait, err) != 0)

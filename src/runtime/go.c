@@ -26,7 +26,9 @@ static int diagnose(const struct runtime_process *rp, const struct elf_go_info *
     if (info->optimized)
         runtime_plan_warn(plan, "process '%s': built with optimizations and inlining: stepping "
                           "jumps and some variables read 'optimized away'. Set "
-                          "BP_GO_BUILD_FLAGS=\"-gcflags=all=-N -l\" for a faithful debug build",
+                          "BP_GO_BUILD_FLAGS='-gcflags=\"all=-N -l\"' (go-build splits the value on "
+                          "spaces, honouring quotes) or add the cnbdebug/debug-flags buildpack "
+                          "before go-build for a faithful debug build",
                           type);
     if (info->trimpath)
         runtime_plan_warn(plan, "process '%s': built with -trimpath: file paths are module paths "
@@ -48,8 +50,7 @@ static void read_source(const struct runtime_process *rp, const struct runtime_c
     debugger_dlv_scan((int)rp->argv.len, rp->argv.items, 2, &d);
     if (d.program < 0)
         return;
-    const char *dir = rp->workdir ? rp->workdir : ctx->app_dir;
-    char *path = runtime_resolve_command(rp->argv.items[d.program], dir, ctx->path_env);
+    char *path = runtime_resolve_launch(rp, ctx, rp->argv.items[d.program], NULL, 0);
     struct elf_go_info info;
     struct bp_error ignored = {{0}};
     if (path != NULL && elf_read_go_info(path, &info, &ignored) == 0 && info.is_go) {
@@ -106,7 +107,7 @@ int runtime_go_plan(const struct runtime_process *rp, const struct runtime_conte
     runtime_push(&full, rp->executable);
     runtime_push(&full, "--");
     for (size_t i = 1; i < rp->argv.len; i++)
-        runtime_push(&full, rp->argv.items[i]);
+        runtime_push_word(plan, &full, rp, i);
     if (rp->workdir)
         plan->workdir = xstrdup(rp->workdir);
     runtime_plan_set_argv(plan, rp, &full);

@@ -13,28 +13,35 @@ int runtime_node_plan(const struct runtime_process *rp, const struct runtime_con
 {
     const char *name = runtime_basename(rp->argv.items[0]);
     bool node = strcmp(name, "node") == 0 || strcmp(name, "nodejs") == 0 || strcmp(name, "nodemon") == 0;
-    bool npm = strcmp(name, "npm") == 0;
-    if (!node && !npm && strcmp(name, "yarn") != 0 && strcmp(name, "npx") != 0)
+    struct command_pm_run pm = {0};
+    if (!node)
+        command_classify_pm(&rp->argv, &pm);
+    if (!node && pm.pm == COMMAND_PM_NONE)
         return 0;
     if (runtime_plan_already(plan, rp, DEBUGGER_NODE))
         return 1;
-    if (!node && !npm) {
-        runtime_plan_warn(plan, "process '%s': %s starts its own node before the app's, so the "
-                          "inspector cannot be given to the app alone; use `node <script>` or "
-                          "`npm start` as the command", rp->original->type, name);
+    if (pm.pm != COMMAND_PM_NONE && pm.action == COMMAND_PM_OTHER) {
+        runtime_plan_warn(plan, "process '%s': `%s %s` does not run the app (no start, run, exec "
+                          "or node); left alone", rp->original->type, name,
+                          rp->argv.len > 1 ? rp->argv.items[1] : "");
         return 0;
     }
     if (rp->executable == NULL) {
-        runtime_plan_warn(plan, "process '%s': %s was not found at build time; left alone",
-                          rp->original->type, rp->argv.items[0]);
+        runtime_plan_warn(plan, "process '%s': %s was not found where it runs (%s); left alone",
+                          rp->original->type, rp->argv.items[0], rp->not_found);
         return 0;
     }
-    plan->needs = npm ? NEED_NPM : NEED_NODE;
+    bool npm = pm.pm == COMMAND_PM_NPM;
+    plan->needs = npm ? NEED_NPM : node ? NEED_NODE : NEED_PM;
     plan->debugger = DEBUGGER_NODE;
     plan->protocol = debugger_get(DEBUGGER_NODE)->protocol;
     plan->wait = ctx->suspend;
 
-    const char *wrapper_name = npm ? "npm" : strcmp(name, "nodemon") == 0 ? "nodemon" : "node";
+    /* node/nodemon get the inspector on their argv; npm, yarn, pnpm and npx
+     * get it as their wrapper's first word, which the wrapper takes off
+     * and gives only to the app's node. */
+    const char *wrapper_name = node ? (strcmp(name, "nodemon") == 0 ? "nodemon" : "node")
+                                    : command_pm_name(pm.pm);
     char relative[32];
     snprintf(relative, sizeof relative, "wrap/%s", wrapper_name);
     if (runtime_plan_link(plan, wrapper_name, rp->executable, err) != 0)
@@ -46,7 +53,7 @@ int runtime_node_plan(const struct runtime_process *rp, const struct runtime_con
     runtime_push(&full, wrapper);
     debugger_format(DEBUGGER_NODE, &listen, &full);
     for (size_t i = 1; i < rp->argv.len; i++)
-        runtime_push(&full, rp->argv.items[i]);
+        runtime_push_word(plan, &full, rp, i);
     if (rp->workdir)
         plan->workdir = xstrdup(rp->workdir);
     runtime_plan_set_argv(plan, rp, &full);

@@ -3,6 +3,7 @@
 #include "runtime/runtime.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const struct {
@@ -46,8 +47,16 @@ int runtime_plan_process(const struct runtime_process *rp, const struct runtime_
 {
     memset(plan, 0, sizeof *plan);
     if (rp->argv.len == 0) {
-        snprintf(why, why_len, "its command is a shell line with operators or expansions (%s); "
-                 "no runtime can be read from it", rp->original->command.items[0]);
+        struct command_argv all = {0};
+        command_argv_copy(&all, &rp->original->command, NULL);
+        command_argv_copy(&all, &rp->original->args, NULL);
+        char *shown = command_join(&all);
+        command_argv_free(&all);
+        snprintf(why, why_len, "its command needs a shell for %s (%s); no runtime can be read "
+                 "from it. Declare the app's own command (e.g. `node server.js`, `python app.py`) "
+                 "as the process, or move the shell part into the app",
+                 rp->needs_shell[0] ? rp->needs_shell : "a construct we cannot read", shown);
+        free(shown);
         return 0;
     }
     for (int id = 0; id < RUNTIME_COUNT; id++) {
@@ -70,13 +79,20 @@ int runtime_plan_process(const struct runtime_process *rp, const struct runtime_
                 runtime_plan_free(plan);
                 return error_wrap(err, "process '%s'", rp->original->type);
             }
+            runtime_plan_finish(plan, rp, ctx);
+            if (plan->rewritten && rp->executable != NULL && rp->not_found[0] != '\0' &&
+                plan->links_len > 0 && strcmp(plan->links[0].target, rp->executable) == 0)
+                runtime_plan_warn(plan, "process '%s': %s; if the run image lacks it, the process "
+                                  "fails to start: install the runtime with a buildpack (a launch "
+                                  "layer) or set BP_DEBUG_PROCESS_TYPES to skip this process",
+                                  rp->original->type, rp->not_found);
             return 1;
         }
         runtime_plan_free(plan);
         memset(plan, 0, sizeof *plan);
     }
     if (rp->executable == NULL)
-        snprintf(why, why_len, "'%s' was not found (not in the app, a layer or PATH)", rp->argv.items[0]);
+        snprintf(why, why_len, "'%s' was not found where it runs: %s", rp->argv.items[0], rp->not_found);
     else
         snprintf(why, why_len, "'%s' is not a Go binary, Python, Node.js, .NET or JVM command",
                  rp->argv.items[0]);

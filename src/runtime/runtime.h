@@ -23,13 +23,20 @@ enum runtime_need {
     NEED_NODE = 1 << 4,    /* the node wrapper */
     NEED_NPM = 1 << 5,     /* the npm wrapper */
     NEED_JDWP = 1 << 6,    /* exec.d/<type>/jdwp */
+    NEED_PM = 1 << 7,      /* a package-manager wrapper (yarn, pnpm, npx): links[0].name */
+    NEED_RUN = 1 << 8,     /* the generic wrapper wrap/run: expands, then execs */
 };
 
 /* What the build knows that runtimes need. */
 struct runtime_context {
     const char *app_dir;
     const char *layer_dir; /* the final path of the debug-tools layer */
-    const char *path_env;  /* PATH at build time, to resolve bare commands */
+    /* The build context: commands are resolved on each process's launch
+     * env (cnb_launch_env_for_process on a run-image base PATH) with
+     * cnb_resolve_launch_command. NULL (unit tests): path_env is the PATH
+     * and every hit counts as in the image. */
+    const struct cnb_build_context *cnb;
+    const char *path_env;  /* PATH when cnb is NULL */
     const char *bind;      /* BP_DEBUG_BIND */
     int port;              /* BP_DEBUG_PORT, 0 for the runtime's default */
     int ports[RUNTIME_COUNT]; /* BP_DEBUG_<RUNTIME>_PORT, over port; 0 unset */
@@ -50,9 +57,33 @@ struct runtime_context {
 struct runtime_process {
     const struct cnb_process *original;
     struct command_argv argv;
+    /* COMMAND_WORD_EXPAND per argv word (a template kept for launch), or
+     * NULL when no word is one */
+    unsigned char *flags;
     size_t command_len; /* how many leading argv items came from `command` */
     char *workdir;      /* from `cd DIR &&`, else the original's, else NULL */
     char *executable;   /* argv[0] resolved to an absolute path, or NULL */
+    /* Kept around the app's command: wrapper words (tini -g --, watchexec
+     * ... --, nice -n 5) and `env NAME=value ...` (assignments of the line
+     * or of a plain env; templates flagged in prefix_flags). */
+    struct command_argv prefix;
+    unsigned char *prefix_flags;
+    /* What was taken off, for the log ("bash -c line", "tini", ...); "" none. */
+    char unwrapped[256];
+    /* A shell construct that keeps the process from being read ("a pipe |"),
+     * argv then empty; "" none. */
+    char needs_shell[256];
+    /* Why argv[0] could not be found where it runs (executable NULL), or,
+     * with executable set, that it was found only in a system dir of the
+     * build image, which a run image may lack (a plan then warns). */
+    char not_found[1024];
+    struct cnb_env env; /* the launch env of this process (for probes) */
+    /* An `&&` chain (npm-start's start.sh: cd DIR && PRE && START && POST)
+     * whose app is argv: the shell is kept (chain_shell -c LINE) and only
+     * the app's command is rewritten inside LINE. chain.len 0: none. */
+    struct command_line chain;
+    long chain_app;
+    char *chain_shell;
 };
 
 #define RUNTIME_MAX_LINKS 4
@@ -78,6 +109,11 @@ struct runtime_plan {
     char *warnings[RUNTIME_MAX_NOTES];
     size_t warnings_len;
     char *tool_path;             /* the real debugger in the image, for labels */
+    /* argv positions (in command + args) of template words the wrapper
+     * expands at launch: written to CNB_DEBUG_EXPAND (command.h) */
+    size_t expand[64];
+    size_t expand_len;
+    char *expand_marks; /* the formatted list, or NULL: no templates */
     /* Go: the main module and -trimpath from the binary's build info, for
      * the label's "source" (IDE path mappings); NULL when unknown */
     char *go_module;
@@ -92,8 +128,12 @@ int runtime_default_port(enum runtime_id id);
  * BP_DEBUG_PORT, else the runtime's default. */
 int runtime_port(const struct runtime_context *ctx, enum runtime_id id);
 
-/* Builds the runtime view of a process (unwraps shells, resolves argv[0]).
- * Errors name the process type: an empty command, unbalanced quotes. */
+/* Builds the runtime view of a process: its launch env; shell lines, sh -c
+ * argv and API < 0.9 tokens parsed with their expansions kept as templates;
+ * start scripts and && chains read; tini/dumb-init/watchexec/env/nice kept
+ * as a prefix; argv[0] resolved where it runs. A construct that needs a
+ * shell leaves argv empty with needs_shell naming it. Errors name the
+ * process type: an empty command, unbalanced quotes, a FIFO script. */
 int runtime_process_init(struct runtime_process *rp, const struct cnb_process *p,
                          const struct runtime_context *ctx, struct bp_error *err);
 void runtime_process_free(struct runtime_process *rp);
@@ -125,6 +165,19 @@ int runtime_plan_already(struct runtime_plan *plan, const struct runtime_process
                          enum debugger_id id);
 /* Pushes a word; aborts when out of memory. */
 void runtime_push(struct command_argv *argv, const char *word);
+/* After a planner rewrote the process: puts rp's prefix (tini, env ...)
+ * in front, with wrap/run first when the prefix holds templates, and
+ * formats plan->expand_marks. */
+void runtime_plan_finish(struct runtime_plan *plan, const struct runtime_process *rp,
+                         const struct runtime_context *ctx);
+/* Pushes rp->argv.items[i] and records it in plan->expand when it is a
+ * template. */
+void runtime_push_word(struct runtime_plan *plan, struct command_argv *full,
+                       const struct runtime_process *rp, size_t i);
+/* Where argv0 runs from: the resolved file in the image, or NULL with
+ * *why (may be NULL) saying why. */
+char *runtime_resolve_launch(const struct runtime_process *rp, const struct runtime_context *ctx,
+                             const char *argv0, char *why, size_t why_len);
 const char *runtime_basename(const char *path);
 /* Resolves a command name against dir (for relative paths) and PATH. */
 char *runtime_resolve_command(const char *name, const char *dir, const char *path_env);
