@@ -183,42 +183,20 @@ static int write_launch(struct build *b, struct bp_error *err)
     return cnb_launch_write(b->ctx.layers_dir, &b->launch, err);
 }
 
-/* The layer's files, then env.launch/<type>/CNB_DEBUG_EXPAND.override for
- * each process whose argv holds templates (command.h: the wrapper expands
- * exactly those words at launch). */
-static int populate(const char *dir, void *ctx, struct bp_error *err)
+/* Each process whose argv holds templates gets env.launch/<type>/
+ * CNB_DEBUG_EXPAND.override (command.h: the wrapper expands exactly those
+ * words at launch); debugtools writes it and keeps it in the layer metadata,
+ * so a change in the marks rebuilds the layer. */
+static int add_expand_marks(struct build *b, struct bp_error *err)
 {
-    struct build *b = ctx;
-    if (debugtools_populate(dir, &b->layer, err) != 0)
-        return -1;
     for (size_t i = 0; i < b->plans_len; i++) {
         if (b->plans[i].expand_marks == NULL || !b->plans[i].rewritten)
             continue;
-        char *env_dir = xasprintf("%s/env.launch/%s", dir, b->planned[i]->type);
-        struct cnb_env_mods mods = {0};
-        cnb_env_mods_add(&mods, COMMAND_EXPAND_ENV, CNB_ENV_OVERRIDE, b->plans[i].expand_marks, NULL);
-        int rc = cnb_env_dir_write(env_dir, &mods, err);
-        cnb_env_mods_free(&mods);
-        free(env_dir);
-        if (rc != 0)
+        if (debugtools_add_launch_env(&b->layer, b->planned[i]->type, COMMAND_EXPAND_ENV,
+                                      b->plans[i].expand_marks, err) != 0)
             return -1;
     }
     return 0;
-}
-
-/* The marks are part of what the layer holds, so they decide reuse too. */
-static void metadata_add_marks(struct build *b, struct toml_value *meta)
-{
-    struct toml_value *marks = NULL;
-    for (size_t i = 0; i < b->plans_len; i++) {
-        if (b->plans[i].expand_marks == NULL || !b->plans[i].rewritten)
-            continue;
-        if (marks == NULL)
-            marks = toml_new_table();
-        toml_table_set(marks, b->planned[i]->type, toml_new_string(b->plans[i].expand_marks));
-    }
-    if (marks != NULL)
-        toml_table_set(meta, "expand", marks);
 }
 
 static int contribute_layer(struct build *b, const struct deps_fetch_options *fetch, struct bp_error *err)
@@ -231,14 +209,16 @@ static int contribute_layer(struct build *b, const struct deps_fetch_options *fe
         return file_remove_tree(b->layer_dir, err);
     }
     b->layer.fetch = fetch;
+    b->layer.bind_explicit = b->cfg.bind_explicit;
+    if (add_expand_marks(b, err) != 0)
+        return -1;
     struct toml_value *meta = debugtools_metadata(&b->layer, err);
     if (meta == NULL)
         return -1;
-    metadata_add_marks(b, meta);
     uint64_t start = log_now_ns(); /* layer_contribute logs the step line */
     struct layer_request req = {.layers_dir = b->ctx.layers_dir, .name = DEBUGTOOLS_LAYER,
                                 .launch = true, .build = false, .cache = false, .metadata = meta,
-                                .populate = populate, .ctx = b};
+                                .populate = debugtools_populate, .ctx = &b->layer};
     enum layer_outcome outcome;
     int rc = layer_contribute(&req, &outcome, err);
     toml_free(meta);

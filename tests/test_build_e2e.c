@@ -603,6 +603,31 @@ static void test_shell_expansion_is_kept_for_launch(void **state)
     toml_free(launch);
 }
 
+/* Issue 14 item 2: on Kubernetes the wrapper listens on loopback unless a
+ * bind was chosen on purpose; an explicit BP_DEBUG_BIND at build is such a
+ * choice, and the layer must say so (env.launch/CNB_DEBUG_BIND_EXPLICIT). */
+static void test_explicit_build_bind_is_recorded(void **state)
+{
+    (void)state;
+    char path[1024];
+    struct run r;
+    run_build(true, NULL, &r);
+    assert_ok(&r);
+    run_free(&r);
+    snprintf(path, sizeof path, "%s/debug-tools/env.launch/CNB_DEBUG_BIND_EXPLICIT.default", ours);
+    assert_int_not_equal(access(path, F_OK), 0);
+
+    char env_path[1024];
+    snprintf(env_path, sizeof env_path, "%s/env/BP_DEBUG_BIND", platform);
+    write_file(env_path, "0.0.0.0", 0644);
+    run_build(true, NULL, &r);
+    assert_ok(&r);
+    run_free(&r);
+    char *value = read_text(path);
+    assert_string_equal(value, "true");
+    free(value);
+}
+
 static void test_bad_bp_debug_value(void **state)
 {
     (void)state;
@@ -689,6 +714,7 @@ int main(void)
         cmocka_unit_test_setup(test_malformed_earlier_launch_toml, setup),
         cmocka_unit_test_setup(test_undebuggable_default_warns_or_fails, setup),
         cmocka_unit_test_setup(test_shell_expansion_is_kept_for_launch, setup),
+        cmocka_unit_test_setup(test_explicit_build_bind_is_recorded, setup),
         cmocka_unit_test_setup(test_bad_bp_debug_value, setup),
         cmocka_unit_test_setup(test_missing_layers_dir, setup),
         cmocka_unit_test_setup(test_wrong_checksum_writes_nothing, setup),

@@ -156,6 +156,7 @@ int config_load_build(const char *platform_dir, struct config_build *cfg, struct
     if (lookup_nonempty(platform_dir, "BP_DEBUG_BIND", &raw, err) != 0 ||
         config_parse_bind("BP_DEBUG_BIND", raw ? raw : "", &cfg->bind, err) != 0)
         goto fail;
+    cfg->bind_explicit = raw != NULL;
     free(raw);
     raw = NULL;
 

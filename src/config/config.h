@@ -43,6 +43,7 @@ struct config_build {
     /* BP_DEBUG_<RUNTIME>_PORT: a port for one runtime, over BP_DEBUG_PORT; 0 unset */
     int go_port, python_port, node_port, jvm_port;
     char *bind;            /* never NULL after load: default "0.0.0.0" */
+    bool bind_explicit;    /* BP_DEBUG_BIND was set: it wins over launch-time defaults */
     bool suspend;
     char *process_types;   /* NULL: the default process only; "*": all */
     char *python_debugger; /* NULL, "debugpy" or "ptvsd" */
