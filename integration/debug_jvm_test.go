@@ -75,7 +75,7 @@ func TestDebugJVM(t *testing.T) {
 		// every JVM says this when JAVA_TOOL_OPTIONS is set, and the JVM
 		// fixture always sets it (libjvm's helpers)
 		appLine: func(line string) bool { return strings.HasPrefix(line, "Picked up JAVA_TOOL_OPTIONS: ") },
-		bare: func(t testing.TB, l *launched) { checkBareJVM(t, l, java) },
+		bare:    func(t testing.TB, l *launched) { checkBareJVM(t, l, java) },
 		attach: func(t testing.TB, l *launched, port int) {
 			t.Log(jdbHitBreakpoint(t, fmt.Sprintf("127.0.0.1:%d", port), class, line, l.url, want))
 		},

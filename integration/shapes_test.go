@@ -52,6 +52,11 @@ type shape struct {
 	// and the debug port only: no second agent (libjvm's debug-9 on 8000,
 	// node-engine's inspector on 9229).
 	oneAgent bool
+	// argvWants: words the process that serves the app's port must have in
+	// its argv at launch, with {PORT} standing for the app's port: proof that
+	// a template word ($PORT, ${PORT:-8080}) was expanded from the launch
+	// env, since the samples also read PORT from the env themselves.
+	argvWants []string
 	// workers: the app serves requests in that many forked workers
 	// (gunicorn --workers N): the client attaches to each, as IDEs do.
 	workers int
@@ -73,13 +78,13 @@ var shapes = []shape{
 		name: "heroku procfile bash -c with $PORT (python)", app: "python-http",
 		fixtures: []string{"paketo-cpython", "paketo-python-start", "heroku-procfile"},
 		files:    map[string]string{"Procfile": "web: exec python server.py --port $PORT\n"}, runtime: "python",
-		pending: "needs wrapper: the python wrapper must expand the $PORT word named in CNB_DEBUG_EXPAND",
+		argvWants: []string{"server.py", "--port", "{PORT}"},
 	},
 	{
 		name: "heroku procfile bash -c with ${PORT:-8080} (node)", app: "node-http",
 		fixtures: []string{"paketo-node-engine", "paketo-node-start", "heroku-procfile"},
 		files:    map[string]string{"Procfile": "web: node server.js --port=${PORT:-8080}\n"}, runtime: "node",
-		pending: "needs wrapper: the node wrapper must expand the ${PORT:-8080} word named in CNB_DEBUG_EXPAND",
+		argvWants: []string{"server.js", "--port={PORT}"},
 	},
 	{
 		name: "heroku procfile bash -c java -Dserver.port=$PORT", app: "java-http",
@@ -91,8 +96,7 @@ var shapes = []shape{
 		name: "paketo procfile shell process gunicorn --bind 0.0.0.0:$PORT with workers", app: "python-wsgi",
 		fixtures: []string{"paketo-cpython", "paketo-pip", "paketo-pip-install", "paketo-python-start", "paketo-procfile"},
 		files:    map[string]string{"Procfile": "web: gunicorn app:app --workers 2 --bind 0.0.0.0:$PORT\n"}, runtime: "python", workers: 2,
-		prepare: vendorGunicorn,
-		pending: "needs wrapper: the python wrapper must expand the 0.0.0.0:$PORT word named in CNB_DEBUG_EXPAND (build side done: gunicorn found in the launch-only packages layer, run as -m gunicorn)",
+		prepare: vendorGunicorn, argvWants: []string{"--bind", "0.0.0.0:{PORT}"},
 	},
 	{
 		// gunicorn binds 0.0.0.0:$PORT itself when PORT is set (its config's
@@ -111,8 +115,7 @@ var shapes = []shape{
 		name: "heroku python venv + procfile bash -c gunicorn with workers and $PORT", app: "python-wsgi",
 		fixtures: []string{"heroku-python", "heroku-procfile"},
 		files:    map[string]string{"Procfile": "web: gunicorn app:app --workers 2 --bind 0.0.0.0:$PORT\n"}, runtime: "python", workers: 2,
-		prepare: vendorGunicorn,
-		pending: "needs wrapper: the python wrapper must expand the 0.0.0.0:$PORT word named in CNB_DEBUG_EXPAND (build side done)",
+		prepare: vendorGunicorn, argvWants: []string{"--bind", "0.0.0.0:{PORT}"},
 	},
 	{
 		name: "heroku procfile bash -c ./run.sh (an opaque script): left alone with a WARNING", app: "python-http",
@@ -162,21 +165,18 @@ var shapes = []shape{
 		fixtures: []string{"heroku-nodejs"}, runtime: "node",
 		files:   map[string]string{"package.json": nodePackageJSON("yarn@1.22.22")},
 		prepare: nodePackageManager("yarn@1.22.22"),
-		pending: "needs wrapper: wrap/yarn (build side done: [wrap/yarn, --inspect=H:P, start]; today debug-launch says 'unknown tool name yarn' and runs yarn plainly)",
 	},
 	{
 		name: "heroku nodejs [yarn, start] (yarn 4, berry, PnP)", app: "node-http",
 		fixtures: []string{"heroku-nodejs"}, runtime: "node",
 		files:   map[string]string{"package.json": nodePackageJSON("yarn@4.5.3"), "yarn.lock": berryLock},
 		prepare: nodePackageManager("@yarnpkg/cli-dist@4.5.3"),
-		pending: "needs wrapper: wrap/yarn must take off --inspect and give it to the app's node only (berry starts it with --require .pnp.cjs); build side done",
 	},
 	{
 		name: "heroku nodejs [pnpm, start]", app: "node-http",
 		fixtures: []string{"heroku-nodejs"}, runtime: "node",
 		files:   map[string]string{"package.json": nodePackageJSON("pnpm@9.15.9")},
 		prepare: nodePackageManager("pnpm@9.15.9"),
-		pending: "needs wrapper: wrap/pnpm (build side done: [wrap/pnpm, --inspect=H:P, start])",
 	},
 	{
 		name: "paketo yarn-start bash -c <start script>", app: "node-http",
@@ -194,16 +194,12 @@ var shapes = []shape{
 		fixtures: []string{"paketo-node-engine", "paketo-procfile"}, runtime: "node",
 		files:     map[string]string{"Procfile": "web: npm start\n"},
 		launchEnv: map[string]string{"BPL_DEBUG_ENABLED": "true"}, oneAgent: true,
-		pending: "drop the --inspect node-engine's inspector put in NODE_OPTIONS: today npm's own node " +
-			"(npm-cli.js) gets the inspector and the wrapper says 'NODE_OPTIONS already gives the app's node --inspect'",
 	},
 	{
 		name: "libjvm's debug-9 helper on (BPL_DEBUG_ENABLED=true), executable-jar", app: "java-http",
 		fixtures: []string{"paketo-bellsoft-liberica", "paketo-executable-jar"}, runtime: "jvm",
 		prepare:   func(t *testing.T, ws *harness.Workspace) { ws.Javac("src/sample/Server.java") },
 		launchEnv: map[string]string{"BPL_DEBUG_ENABLED": "true"}, oneAgent: true,
-		pending: "win over libjvm's debug-9: today its agent loads first (address=*:PORT, BPL_DEBUG_BIND=127.0.0.1 " +
-			"ignored) and the wrapper leaves JAVA_TOOL_OPTIONS as it is",
 	},
 }
 
@@ -408,6 +404,9 @@ func runShape(t *testing.T, env *harness.Env, sc shape) {
 		default:
 			t.Fatalf("unknown runtime %q", sc.runtime)
 		}
+		if len(sc.argvWants) > 0 {
+			checkAppArgv(t, l, sc.argvWants)
+		}
 		if sc.oneAgent {
 			ls, err := l.ListenersOf()
 			if err != nil {
@@ -420,6 +419,37 @@ func runShape(t *testing.T, env *harness.Env, sc shape) {
 			}
 		}
 	}
+}
+
+// checkAppArgv finds the process listening on the app's port and checks
+// that its argv holds wants in order, {PORT} replaced by that port.
+func checkAppArgv(t *testing.T, l *launched, wants []string) {
+	t.Helper()
+	ls, err := l.ListenersOf()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range ls {
+		if s.Port != l.port {
+			continue
+		}
+		raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", s.PID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		argv := strings.Split(strings.TrimRight(string(raw), "\x00"), "\x00")
+		next := 0
+		for _, word := range argv {
+			if next < len(wants) && word == strings.ReplaceAll(wants[next], "{PORT}", strconv.Itoa(l.port)) {
+				next++
+			}
+		}
+		if next < len(wants) {
+			t.Errorf("the app (pid %d) runs %q: want the words %q in order ({PORT}=%d), the template expanded at launch", s.PID, argv, wants, l.port)
+		}
+		return
+	}
+	t.Errorf("no process listens on the app's port %d\n%s", l.port, l.Tree())
 }
 
 // dapAttachCollecting is dapAttach with the attach arguments given and every
