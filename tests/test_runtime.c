@@ -715,9 +715,27 @@ static void test_unknown_and_missing(void **state)
     assert_non_null(strstr(why, "not found"));
 }
 
+/* Issue 13: another buildpack's process may name a FIFO (as its executable,
+ * or as a console script): reading its #! line must not block the build. */
+static void test_shebang_of_a_fifo_does_not_block(void **state)
+{
+    (void)state;
+    char fifo_dir[] = "/tmp/test-runtime-fifo.XXXXXX";
+    assert_non_null(mkdtemp(fifo_dir));
+    char path[600];
+    snprintf(path, sizeof path, "%s/app", fifo_dir);
+    assert_int_equal(mkfifo(path, 0755), 0);
+    alarm(10); /* a regression fails by SIGALRM instead of hanging ctest */
+    assert_null(runtime_read_shebang(path));
+    alarm(0);
+    unlink(path);
+    rmdir(fifo_dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_shebang_of_a_fifo_does_not_block),
         cmocka_unit_test(test_go_binary_runs_under_dlv),
         cmocka_unit_test(test_go_suspend_port_and_ipv6_bind),
         cmocka_unit_test(test_per_runtime_port_wins_over_bp_debug_port),

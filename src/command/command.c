@@ -1,5 +1,6 @@
 /* Shell-word splitting and sh -c unwrapping for process commands. */
 #include "command/command.h"
+#include "common/fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -271,20 +272,11 @@ static bool is_scaffolding(const char *line)
 static int script_open(const char *path, FILE **f, struct bp_error *err)
 {
     *f = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    if (fd < 0)
-        return errno == ENOENT || errno == ENOTDIR ? 0
-                                                  : error_set(err, "opening start script %s: %s",
-                                                              path, strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return error_set(err, "start script %s is not a regular file: not read", path);
-    }
-    if ((*f = fdopen(fd, "r")) == NULL) {
-        close(fd);
-        return error_set(err, "reading start script %s: %s", path, strerror(errno));
-    }
+    if (access(path, F_OK) != 0 && (errno == ENOENT || errno == ENOTDIR))
+        return 0;
+    struct bp_error why = {{0}};
+    if ((*f = file_fopen_regular(path, &why)) == NULL)
+        return error_set(err, "start script %s", why.message);
     return 0;
 }
 

@@ -12,30 +12,52 @@
 
 #include "common/xalloc.h"
 
-int file_read_all(const char *path, size_t max_bytes, char **out, size_t *len,
-                  struct bp_error *err)
+int file_open_regular(const char *path, struct stat *st, struct bp_error *err)
 {
-    *out = NULL;
     /* O_NONBLOCK: opening a FIFO with no writer (or some devices) would
      * otherwise block forever; only regular files are read past fstat. */
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
     if (fd < 0)
         return error_set(err, "%s: %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
+    if (fstat(fd, st) != 0) {
         int e = errno;
         close(fd);
         return error_set(err, "%s: %s", path, strerror(e));
     }
-    if (S_ISDIR(st.st_mode)) {
+    if (S_ISDIR(st->st_mode)) {
         close(fd);
         return error_set(err, "%s: is a directory", path);
     }
-    if (!S_ISREG(st.st_mode)) {
+    if (!S_ISREG(st->st_mode)) {
         close(fd);
         return error_set(err, "%s: not a regular file (a FIFO, socket or device is never read)",
                          path);
     }
+    return fd;
+}
+
+FILE *file_fopen_regular(const char *path, struct bp_error *err)
+{
+    struct stat st;
+    int fd = file_open_regular(path, &st, err);
+    if (fd < 0)
+        return NULL;
+    FILE *f = fdopen(fd, "r");
+    if (f == NULL) {
+        error_set(err, "%s: %s", path, strerror(errno));
+        close(fd);
+    }
+    return f;
+}
+
+int file_read_all(const char *path, size_t max_bytes, char **out, size_t *len,
+                  struct bp_error *err)
+{
+    *out = NULL;
+    struct stat st;
+    int fd = file_open_regular(path, &st, err);
+    if (fd < 0)
+        return -1;
     if ((unsigned long long)st.st_size > max_bytes) {
         close(fd);
         return error_set(err, "%s: larger than %zu bytes", path, max_bytes);

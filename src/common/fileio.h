@@ -5,6 +5,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <sys/stat.h>
 
 #include "common/error.h"
 
@@ -14,6 +16,15 @@
  * device: "<path>: not a regular file ...") without blocking on it. */
 int file_read_all(const char *path, size_t max_bytes, char **out, size_t *len,
                   struct bp_error *err);
+
+/* Opens path for reading without blocking and only if it is a regular file
+ * (fstat into *st): returns the fd, or -1 with err naming the path ("not a
+ * regular file" for a FIFO, socket or device). Every read of a file that
+ * another buildpack or the app controls goes through it: a FIFO there
+ * would otherwise hang the build. */
+int file_open_regular(const char *path, struct stat *st, struct bp_error *err);
+/* The same as a stdio stream, or NULL with err set. */
+FILE *file_fopen_regular(const char *path, struct bp_error *err);
 
 /* Writes data to path via "<path>.tmp.<pid>" + fsync + rename, so a crash or
  * error never leaves a half-written file in place. mode is e.g. 0644, set

@@ -12,6 +12,7 @@
 #include "common/probe.h"
 
 #include "common/xalloc.h"
+#include "common/fileio.h"
 #include "runtime/runtime.h"
 
 /* python, python3, python3.11, python2.7 */
@@ -98,7 +99,7 @@ static char *python_version(const char *interpreter, const struct runtime_proces
  * when the script is not that shape. */
 static char *console_script_module(const char *script)
 {
-    FILE *f = fopen(script, "r");
+    FILE *f = file_fopen_regular(script, NULL);
     if (f == NULL)
         return NULL;
     char line[512];

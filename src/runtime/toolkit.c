@@ -74,7 +74,7 @@ char *runtime_resolve_command(const char *name, const char *dir, const char *pat
 
 char *runtime_read_shebang(const char *path)
 {
-    FILE *f = fopen(path, "rb");
+    FILE *f = file_fopen_regular(path, NULL);
     if (f == NULL)
         return NULL;
     char line[512];
