@@ -13,7 +13,7 @@
 #include "config/config.h"
 #include "debugtools/debugtools.h"
 #include "deps/deps.h"
-#include "deps/layer.h"
+#include "cnb/layer_contribute.h"
 #include "labels/labels.h"
 #include "runtime/runtime.h"
 #include "toml/toml.h"
@@ -215,12 +215,12 @@ static int contribute_layer(struct build *b, const struct deps_fetch_options *fe
     struct toml_value *meta = debugtools_metadata(&b->layer, err);
     if (meta == NULL)
         return -1;
-    uint64_t start = log_now_ns(); /* layer_contribute logs the step line */
-    struct layer_request req = {.layers_dir = b->ctx.layers_dir, .name = DEBUGTOOLS_LAYER,
+    uint64_t start = log_now_ns(); /* cnb_layer_contribute logs the step line */
+    struct cnb_layer_request req = {.layers_dir = b->ctx.layers_dir, .name = DEBUGTOOLS_LAYER,
                                 .launch = true, .build = false, .cache = false, .metadata = meta,
                                 .populate = debugtools_populate, .ctx = &b->layer};
-    enum layer_outcome outcome;
-    int rc = layer_contribute(&req, &outcome, err);
+    enum cnb_layer_outcome outcome;
+    int rc = cnb_layer_contribute(&req, &outcome, err);
     toml_free(meta);
     if (rc != 0)
         return -1;
@@ -229,7 +229,7 @@ static int contribute_layer(struct build *b, const struct deps_fetch_options *fe
         deps[i] = b->layer.tools[i].dep;
     if (deps_write_sbom(b->ctx.layers_dir, DEBUGTOOLS_LAYER, deps, b->layer.tools_len, err) != 0)
         return -1;
-    if (outcome == LAYER_CONTRIBUTED)
+    if (outcome == CNB_LAYER_CONTRIBUTED)
         log_detail("%llu bytes downloaded", b->layer.bytes_downloaded);
     log_completed(start, 4);
     return 0;

@@ -17,7 +17,7 @@
 #include "common/fileio.h"
 #include "debugtools/debugtools.h"
 #include "deps/deps.h"
-#include "deps/layer.h"
+#include "cnb/layer_contribute.h"
 #include "toml/toml.h"
 
 static char root[256];
@@ -126,14 +126,14 @@ static void test_metadata_equal_for_equal_inputs(void **state)
     make_layer(&a);
     make_layer(&b);
     struct toml_value *ma = metadata_of(&a), *mb = metadata_of(&b);
-    assert_true(layer_metadata_equal(ma, mb));
+    assert_true(cnb_layer_metadata_equal(ma, mb));
     struct bp_error err = {{0}};
     char *ta = toml_write(ma, &err), *tb = toml_write(mb, &err);
     assert_string_equal(ta, tb);
-    /* What layer_contribute reads back from <layer>.toml still matches. */
+    /* What cnb_layer_contribute reads back from <layer>.toml still matches. */
     struct toml_value *parsed = toml_parse(ta, strlen(ta), "metadata", &err);
     assert_non_null(parsed);
-    assert_true(layer_metadata_equal(parsed, ma));
+    assert_true(cnb_layer_metadata_equal(parsed, ma));
     /* And it records the inputs by name. */
     int64_t layout = 0;
     assert_true(toml_get_integer(toml_table_get(ma, "layout"), &layout));
@@ -192,7 +192,7 @@ static void test_metadata_changes_with_each_input(void **state)
         if (i == 9)
             assert_int_equal(debugtools_add_jdwp(&l, "web", "0.0.0.0", 5005, false, &err), 0);
         struct toml_value *got = metadata_of(&l);
-        if (layer_metadata_equal(got, want))
+        if (cnb_layer_metadata_equal(got, want))
             fail_msg("metadata did not change with %s", what[i]);
         toml_free(got);
         debugtools_layer_free(&l);
@@ -201,7 +201,7 @@ static void test_metadata_changes_with_each_input(void **state)
     /* The same launcher path with new bytes: a new wrapper must replace the layer. */
     write_file(launcher, "\x7f" "ELF pretend launcher v2\n", 0755);
     struct toml_value *got = metadata_of(&base);
-    assert_false(layer_metadata_equal(got, want));
+    assert_false(cnb_layer_metadata_equal(got, want));
     toml_free(got);
     toml_free(want);
     debugtools_layer_free(&base);
@@ -279,7 +279,7 @@ static void assert_file_text(const char *path, const char *text)
     free(data);
 }
 
-static int contribute(struct debugtools_layer *l, enum layer_outcome *outcome, struct bp_error *err)
+static int contribute(struct debugtools_layer *l, enum cnb_layer_outcome *outcome, struct bp_error *err)
 {
     /* Static: the layer keeps a pointer to it. */
     static struct deps_fetch_options fetch;
@@ -288,9 +288,9 @@ static int contribute(struct debugtools_layer *l, enum layer_outcome *outcome, s
     struct toml_value *meta = debugtools_metadata(l, err);
     if (meta == NULL)
         return -1;
-    struct layer_request req = {.layers_dir = layers, .name = DEBUGTOOLS_LAYER, .launch = true,
+    struct cnb_layer_request req = {.layers_dir = layers, .name = DEBUGTOOLS_LAYER, .launch = true,
                                 .metadata = meta, .populate = debugtools_populate, .ctx = l};
-    int rc = layer_contribute(&req, outcome, err);
+    int rc = cnb_layer_contribute(&req, outcome, err);
     toml_free(meta);
     return rc;
 }
@@ -308,10 +308,10 @@ static void test_populate_without_dependencies(void **state)
     assert_int_equal(debugtools_add_wrapper(&l, "python", &err), 0);
     assert_int_equal(debugtools_add_link(&l, "python", "/usr/bin/python3.11", &err), 0);
     assert_int_equal(debugtools_add_jdwp(&l, "worker", "127.0.0.1", 5006, true, &err), 0);
-    enum layer_outcome outcome;
+    enum cnb_layer_outcome outcome;
     if (contribute(&l, &outcome, &err) != 0)
         fail_msg("%s", err.message);
-    assert_int_equal(outcome, LAYER_CONTRIBUTED);
+    assert_int_equal(outcome, CNB_LAYER_CONTRIBUTED);
 
     char path[1024], dir[700];
     snprintf(dir, sizeof dir, "%s/%s", layers, DEBUGTOOLS_LAYER);
@@ -353,11 +353,11 @@ static void test_populate_without_dependencies(void **state)
     /* Same inputs: reused. New launcher bytes: rebuilt with them. */
     if (contribute(&l, &outcome, &err) != 0)
         fail_msg("%s", err.message);
-    assert_int_equal(outcome, LAYER_REUSED);
+    assert_int_equal(outcome, CNB_LAYER_REUSED);
     write_file(launcher, "\x7f" "ELF pretend launcher v2\n", 0644);
     if (contribute(&l, &outcome, &err) != 0)
         fail_msg("%s", err.message);
-    assert_int_equal(outcome, LAYER_CONTRIBUTED);
+    assert_int_equal(outcome, CNB_LAYER_CONTRIBUTED);
     snprintf(path, sizeof path, "%s/wrap/debug-launch", dir);
     assert_file_text(path, "\x7f" "ELF pretend launcher v2\n");
     debugtools_layer_free(&l);
@@ -372,7 +372,7 @@ static void test_populate_only_what_is_asked(void **state)
     l.launcher_path = launcher;
     struct bp_error err = {{0}};
     assert_int_equal(debugtools_add_wrapper(&l, "node", &err), 0);
-    enum layer_outcome outcome;
+    enum cnb_layer_outcome outcome;
     if (contribute(&l, &outcome, &err) != 0)
         fail_msg("%s", err.message);
     char path[1024];
@@ -401,7 +401,7 @@ static void test_populate_pm_preload_and_bind(void **state)
     struct bp_error err = {{0}};
     assert_int_equal(debugtools_add_wrapper(&l, "run", &err), 0);
     assert_int_equal(debugtools_add_wrapper(&l, "pnpm", &err), 0);
-    enum layer_outcome outcome;
+    enum cnb_layer_outcome outcome;
     if (contribute(&l, &outcome, &err) != 0)
         fail_msg("%s", err.message);
     char path[1024];
@@ -449,7 +449,7 @@ static void test_populate_installs_tools(void **state)
     struct bp_error err = {{0}};
     assert_int_equal(debugtools_add_tool(&l, &catalog.items[2], "fake", &err), 0);
     assert_int_equal(debugtools_add_wrapper(&l, "dlv", &err), 0);
-    enum layer_outcome outcome;
+    enum cnb_layer_outcome outcome;
     if (contribute(&l, &outcome, &err) != 0)
         fail_msg("%s", err.message);
     char path[1024];

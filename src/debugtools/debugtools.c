@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cnb/cnb.h"
 #include "common/fileio.h"
 #include "common/log.h"
 #include "common/xalloc.h"
@@ -264,6 +265,25 @@ static int write_text(const char *dir, const char *name, const char *text, struc
     return rc;
 }
 
+/* Writes one variable into the layer's env.launch/ (process NULL) or
+ * env.launch/<process>/, through the CNB module's env-file model, so file
+ * names and suffixes are the spec's and never built by hand here. */
+static int write_launch_env(const char *dir, const char *process, const char *name,
+                            enum cnb_env_action action, const char *value, struct bp_error *err)
+{
+    struct cnb_layer layer = {.path = (char *)dir};
+    char *env_dir = cnb_layer_env_dir(&layer, CNB_ENV_LAUNCH, process);
+    if (env_dir == NULL)
+        return error_set(err, "launch variable %s: process type '%s' is not a file name", name,
+                         process ? process : "");
+    struct cnb_env_mods mods = {0};
+    cnb_env_mods_add(&mods, name, action, value, NULL);
+    int rc = cnb_env_dir_write(env_dir, &mods, err);
+    cnb_env_mods_free(&mods);
+    free(env_dir);
+    return rc;
+}
+
 int debugtools_populate(const char *dir, void *ctx, struct bp_error *err)
 {
     struct debugtools_layer *l = ctx;
@@ -303,19 +323,13 @@ int debugtools_populate(const char *dir, void *ctx, struct bp_error *err)
             write_text(path, "preload.js", (const char *)debugtools_node_preload, err) != 0)
             return -1;
     }
-    for (size_t i = 0; i < l->launch_env_len; i++) {
-        char file[300];
-        snprintf(path, sizeof path, "%s/env.launch/%s", dir, l->launch_env[i].process_type);
-        snprintf(file, sizeof file, "%s.override", l->launch_env[i].name);
-        if (file_mkdirs(path, err) != 0 || write_text(path, file, l->launch_env[i].value, err) != 0)
+    for (size_t i = 0; i < l->launch_env_len; i++)
+        if (write_launch_env(dir, l->launch_env[i].process_type, l->launch_env[i].name,
+                             CNB_ENV_OVERRIDE, l->launch_env[i].value, err) != 0)
             return -1;
-    }
-    if (l->bind_explicit) {
-        snprintf(path, sizeof path, "%s/env.launch", dir);
-        if (file_mkdirs(path, err) != 0 ||
-            write_text(path, "CNB_DEBUG_BIND_EXPLICIT.default", "true", err) != 0)
-            return -1;
-    }
+    if (l->bind_explicit &&
+        write_launch_env(dir, NULL, "CNB_DEBUG_BIND_EXPLICIT", CNB_ENV_DEFAULT, "true", err) != 0)
+        return -1;
     if (l->links_len > 0) {
         snprintf(path, sizeof path, "%s/real", dir);
         if (file_mkdirs(path, err) != 0)
@@ -331,13 +345,12 @@ int debugtools_populate(const char *dir, void *ctx, struct bp_error *err)
         snprintf(path, sizeof path, "%s/exec.d/%s", dir, j->process_type);
         if (file_mkdirs(path, err) != 0 || make_symlink("../../wrap/debug-launch", path, "jdwp", err) != 0)
             return -1;
-        snprintf(path, sizeof path, "%s/env.launch/%s", dir, j->process_type);
         char port[16];
         snprintf(port, sizeof port, "%d", j->port);
-        if (file_mkdirs(path, err) != 0 ||
-            write_text(path, "BPL_DEBUG_BIND_DEFAULT.default", j->bind, err) != 0 ||
-            write_text(path, "BPL_DEBUG_PORT_DEFAULT.default", port, err) != 0 ||
-            write_text(path, "BPL_DEBUG_SUSPEND_DEFAULT.default", j->suspend ? "true" : "false", err) != 0)
+        if (write_launch_env(dir, j->process_type, "BPL_DEBUG_BIND_DEFAULT", CNB_ENV_DEFAULT, j->bind, err) != 0 ||
+            write_launch_env(dir, j->process_type, "BPL_DEBUG_PORT_DEFAULT", CNB_ENV_DEFAULT, port, err) != 0 ||
+            write_launch_env(dir, j->process_type, "BPL_DEBUG_SUSPEND_DEFAULT", CNB_ENV_DEFAULT,
+                             j->suspend ? "true" : "false", err) != 0)
             return -1;
     }
     return 0;

@@ -81,7 +81,7 @@ int debugtools_add_plan(struct debugtools_layer *l, const struct debugtools_choi
 /* The [metadata] that decides reuse: every input that shapes the layer. */
 struct toml_value *debugtools_metadata(const struct debugtools_layer *l, struct bp_error *err);
 
-/* layer_request populate callback: ctx is a struct debugtools_layer. */
+/* cnb_layer_request populate callback: ctx is a struct debugtools_layer. */
 int debugtools_populate(const char *dir, void *ctx, struct bp_error *err);
 
 #endif

@@ -18,7 +18,7 @@
 
 #include "common/fileio.h"
 #include "deps/deps.h"
-#include "deps/layer.h"
+#include "cnb/layer_contribute.h"
 #include "toml/toml.h"
 
 struct args {
@@ -181,16 +181,16 @@ int main(int argc, char **argv)
     } else {
         const char *name = a.layer ? a.layer : "debug-tools";
         meta = deps_layer_metadata(&dep, 1);
-        struct layer_request req = {a.layers, name, a.launch, a.build, a.cache, meta, populate, &p};
-        enum layer_outcome out;
+        struct cnb_layer_request req = {a.layers, name, a.launch, a.build, a.cache, meta, populate, &p};
+        enum cnb_layer_outcome out;
         if (meta == NULL) {
             error_set(&err, "out of memory");
             goto cleanup;
         }
-        if (layer_contribute(&req, &out, &err) != 0 ||
+        if (cnb_layer_contribute(&req, &out, &err) != 0 ||
             deps_write_sbom(a.layers, name, &dep, 1, &err) != 0)
             goto cleanup;
-        outcome = out == LAYER_REUSED ? "reused" : "contributed";
+        outcome = out == CNB_LAYER_REUSED ? "reused" : "contributed";
     }
     printf("result: outcome=%s bytes=%llu offline=%d source=%s\n", outcome, p.res.bytes_downloaded,
            p.res.from_offline_cache ? 1 : 0, p.res.source_used);

@@ -18,7 +18,7 @@
 
 #include "common/fileio.h"
 #include "deps/deps.h"
-#include "deps/layer.h"
+#include "cnb/layer_contribute.h"
 #include "toml/toml.h"
 
 static char layers[256];
@@ -91,10 +91,10 @@ static char *read_text(const char *rel)
 
 static int contribute(struct toml_value *m, int (*fn)(const char *, void *, struct bp_error *),
                       const char *ctx, bool launch, bool build, bool cache,
-                      enum layer_outcome *out, struct bp_error *err)
+                      enum cnb_layer_outcome *out, struct bp_error *err)
 {
-    struct layer_request req = {layers, "debug-tools", launch, build, cache, m, fn, (void *)ctx};
-    return layer_contribute(&req, out, err);
+    struct cnb_layer_request req = {layers, "debug-tools", launch, build, cache, m, fn, (void *)ctx};
+    return cnb_layer_contribute(&req, out, err);
 }
 
 static int entries(void)
@@ -114,10 +114,10 @@ static void test_contribute_then_reuse(void **state)
     (void)state;
     reset();
     struct toml_value *m1 = meta("1.0");
-    enum layer_outcome out;
+    enum cnb_layer_outcome out;
     struct bp_error err = {{0}};
     assert_int_equal(contribute(m1, populate_ok, "v1", true, false, true, &out, &err), 0);
-    assert_int_equal(out, LAYER_CONTRIBUTED);
+    assert_int_equal(out, CNB_LAYER_CONTRIBUTED);
     assert_int_equal(populate_calls, 1);
     char *tool = read_text("debug-tools/bin/tool");
     assert_string_equal(tool, "v1");
@@ -140,7 +140,7 @@ static void test_contribute_then_reuse(void **state)
     assert_true(b);
     assert_true(toml_get_bool(toml_table_get(toml_table_get(written, "types"), "build"), &b));
     assert_false(b);
-    assert_true(layer_metadata_equal(toml_table_get(written, "metadata"), m1));
+    assert_true(cnb_layer_metadata_equal(toml_table_get(written, "metadata"), m1));
     toml_free(written);
     assert_int_equal(entries(), 2); /* the dir and its toml: no temp files */
 
@@ -149,7 +149,7 @@ static void test_contribute_then_reuse(void **state)
     const char *restored = "[metadata]\ncount = 2.0\nversion = \"1.0\"\n";
     assert_int_equal(file_write_atomic(path, restored, strlen(restored), 0644, NULL), 0);
     assert_int_equal(contribute(m1, populate_ok, "v2", true, false, true, &out, &err), 0);
-    assert_int_equal(out, LAYER_REUSED);
+    assert_int_equal(out, CNB_LAYER_REUSED);
     assert_int_equal(populate_calls, 1);
     tool = read_text("debug-tools/bin/tool");
     assert_string_equal(tool, "v1");
@@ -161,7 +161,7 @@ static void test_contribute_then_reuse(void **state)
     /* Changed metadata: replaced. */
     struct toml_value *m2 = meta("2.0");
     assert_int_equal(contribute(m2, populate_ok, "v2", true, false, true, &out, &err), 0);
-    assert_int_equal(out, LAYER_CONTRIBUTED);
+    assert_int_equal(out, CNB_LAYER_CONTRIBUTED);
     tool = read_text("debug-tools/bin/tool");
     assert_string_equal(tool, "v2");
     free(tool);
@@ -175,7 +175,7 @@ static void test_failure_keeps_old_layer(void **state)
     (void)state;
     reset();
     struct toml_value *m1 = meta("1.0"), *m2 = meta("2.0");
-    enum layer_outcome out;
+    enum cnb_layer_outcome out;
     struct bp_error err = {{0}};
     assert_int_equal(contribute(m1, populate_ok, "v1", true, false, true, &out, &err), 0);
     char *before = read_text("debug-tools.toml");
@@ -199,7 +199,7 @@ static void test_failure_keeps_old_layer(void **state)
     snprintf(path, sizeof path, "%s/debug-tools-other.tmp.1", layers);
     assert_int_equal(mkdir(path, 0755), 0);
     assert_int_equal(contribute(m1, populate_ok, "v1", true, false, true, &out, &err), 0);
-    assert_int_equal(out, LAYER_REUSED);
+    assert_int_equal(out, CNB_LAYER_REUSED);
     assert_int_equal(entries(), 3); /* another layer's look-alike is left alone */
     toml_free(m1);
     toml_free(m2);
@@ -233,11 +233,11 @@ static void test_deep_old_layer_is_removed(void **state)
     (void)state;
     reset();
     struct toml_value *m1 = meta("1.0"), *m2 = meta("2.0");
-    enum layer_outcome out;
+    enum cnb_layer_outcome out;
     struct bp_error err = {{0}};
     assert_int_equal(contribute(m1, populate_deep, "v1", true, false, true, &out, &err), 0);
     assert_int_equal(contribute(m2, populate_deep, "v2", true, false, true, &out, &err), 0);
-    assert_int_equal(out, LAYER_CONTRIBUTED);
+    assert_int_equal(out, CNB_LAYER_CONTRIBUTED);
     assert_int_equal(entries(), 2); /* debug-tools and debug-tools.toml only */
     char *tool = read_text("debug-tools/bin/tool");
     assert_string_equal(tool, "v2");
@@ -252,7 +252,7 @@ static void test_launch_only_reuse_without_dir(void **state)
     (void)state;
     reset();
     struct toml_value *m1 = meta("1.0");
-    enum layer_outcome out;
+    enum cnb_layer_outcome out;
     struct bp_error err = {{0}};
     /* The analyzer restored only the toml of a launch-only layer. */
     char path[512];
@@ -260,7 +260,7 @@ static void test_launch_only_reuse_without_dir(void **state)
     const char *restored = "[metadata]\nversion = \"1.0\"\ncount = 2\n";
     assert_int_equal(file_write_atomic(path, restored, strlen(restored), 0644, NULL), 0);
     assert_int_equal(contribute(m1, populate_ok, "v1", true, false, false, &out, &err), 0);
-    assert_int_equal(out, LAYER_REUSED);
+    assert_int_equal(out, CNB_LAYER_REUSED);
     assert_int_equal(populate_calls, 0);
     snprintf(path, sizeof path, "%s/debug-tools", layers);
     assert_false(file_exists(path));
@@ -269,7 +269,7 @@ static void test_launch_only_reuse_without_dir(void **state)
     free(text);
     /* A cached or build layer needs its directory: repopulated. */
     assert_int_equal(contribute(m1, populate_ok, "v1", true, false, true, &out, &err), 0);
-    assert_int_equal(out, LAYER_CONTRIBUTED);
+    assert_int_equal(out, CNB_LAYER_CONTRIBUTED);
     assert_true(file_is_dir(path));
     toml_free(m1);
 }
@@ -278,12 +278,12 @@ static void test_bad_requests(void **state)
 {
     (void)state;
     reset();
-    enum layer_outcome out;
+    enum cnb_layer_outcome out;
     struct bp_error err = {{0}};
     const char *bad[] = {"", "..", "a/b", "launch", "store", "x y"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        struct layer_request req = {layers, bad[i], true, false, false, NULL, populate_ok, "x"};
-        assert_int_equal(layer_contribute(&req, &out, &err), -1);
+        struct cnb_layer_request req = {layers, bad[i], true, false, false, NULL, populate_ok, "x"};
+        assert_int_equal(cnb_layer_contribute(&req, &out, &err), -1);
         assert_non_null(strstr(err.message, "layer name"));
     }
     /* A corrupt toml is not reusable: the layer is rebuilt. */
@@ -291,7 +291,7 @@ static void test_bad_requests(void **state)
     snprintf(path, sizeof path, "%s/debug-tools.toml", layers);
     assert_int_equal(file_write_atomic(path, "[[[", 3, 0644, NULL), 0);
     assert_int_equal(contribute(NULL, populate_ok, "v1", true, false, false, &out, &err), 0);
-    assert_int_equal(out, LAYER_CONTRIBUTED);
+    assert_int_equal(out, CNB_LAYER_CONTRIBUTED);
 }
 
 static void test_metadata_equal(void **state)
@@ -309,16 +309,16 @@ static void test_metadata_equal(void **state)
                       *tc = toml_parse(c, strlen(c), "c", &err), *td = toml_parse(d, strlen(d), "d", &err),
                       *te = toml_parse(e, strlen(e), "e", &err), *tf = toml_parse(f, strlen(f), "f", &err),
                       *tg = toml_parse(g, strlen(g), "g", &err);
-    assert_true(layer_metadata_equal(ta, tb));
-    assert_false(layer_metadata_equal(ta, tc));
-    assert_false(layer_metadata_equal(ta, td));
-    assert_false(layer_metadata_equal(ta, te));
-    assert_false(layer_metadata_equal(te, ta));
-    assert_true(layer_metadata_equal(tf, tg));
+    assert_true(cnb_layer_metadata_equal(ta, tb));
+    assert_false(cnb_layer_metadata_equal(ta, tc));
+    assert_false(cnb_layer_metadata_equal(ta, td));
+    assert_false(cnb_layer_metadata_equal(ta, te));
+    assert_false(cnb_layer_metadata_equal(te, ta));
+    assert_true(cnb_layer_metadata_equal(tf, tg));
     struct toml_value *empty = toml_new_table();
-    assert_true(layer_metadata_equal(NULL, empty));
-    assert_true(layer_metadata_equal(NULL, NULL));
-    assert_false(layer_metadata_equal(NULL, ta));
+    assert_true(cnb_layer_metadata_equal(NULL, empty));
+    assert_true(cnb_layer_metadata_equal(NULL, NULL));
+    assert_false(cnb_layer_metadata_equal(NULL, ta));
     toml_free(ta), toml_free(tb), toml_free(tc), toml_free(td), toml_free(te), toml_free(tf),
         toml_free(tg), toml_free(empty);
 }
@@ -354,7 +354,7 @@ static void test_metadata_and_sbom(void **state)
     assert_null(toml_table_get(toml_array_at(arr, 1), "name"));
     /* Same deps, same metadata: the basis of reuse. */
     struct toml_value *again = deps_layer_metadata(list, 2);
-    assert_true(layer_metadata_equal(m, again));
+    assert_true(cnb_layer_metadata_equal(m, again));
     toml_free(again);
     toml_free(m);
 

@@ -1,8 +1,8 @@
 /* Layer contribution with reuse (Buildpack API 0.10): keep a layer whose
  * recorded metadata matches, otherwise build a new one beside it and swap it
  * in, so a failure never leaves a half-made layer or loses the old one. */
-#ifndef BP_DEPS_LAYER_H
-#define BP_DEPS_LAYER_H
+#ifndef BP_CNB_LAYER_CONTRIBUTE_H
+#define BP_CNB_LAYER_CONTRIBUTE_H
 
 #include <stdbool.h>
 
@@ -10,7 +10,7 @@
 
 struct toml_value;
 
-struct layer_request {
+struct cnb_layer_request {
     const char *layers_dir;
     const char *name;                  /* [A-Za-z0-9._-], not launch/build/store */
     bool launch, build, cache;
@@ -22,7 +22,7 @@ struct layer_request {
     void *ctx;
 };
 
-enum layer_outcome { LAYER_REUSED, LAYER_CONTRIBUTED };
+enum cnb_layer_outcome { CNB_LAYER_REUSED, CNB_LAYER_CONTRIBUTED };
 
 /* Reuses <layers>/<name> when <name>.toml's [metadata] equals req->metadata
  * and the directory exists, or, for a launch-only layer (launch, !build,
@@ -33,13 +33,13 @@ enum layer_outcome { LAYER_REUSED, LAYER_CONTRIBUTED };
  * <name>.toml atomically ([types] launch/build/cache + [metadata]). The
  * toml is rewritten on reuse too: the lifecycle restores it without [types].
  * On failure the temp dir is removed and the old layer and toml are intact. */
-int layer_contribute(const struct layer_request *req, enum layer_outcome *outcome,
+int cnb_layer_contribute(const struct cnb_layer_request *req, enum cnb_layer_outcome *outcome,
                      struct bp_error *err);
 
 /* Deep equality of two TOML values as the lifecycle round-trips them: key
  * order is ignored, and an integer equals a float of the same value (layer
  * metadata travels through JSON in the image label). NULL equals an empty
  * table. */
-bool layer_metadata_equal(const struct toml_value *a, const struct toml_value *b);
+bool cnb_layer_metadata_equal(const struct toml_value *a, const struct toml_value *b);
 
 #endif

@@ -1,7 +1,7 @@
 /* Layer contribution with reuse: compare the recorded [metadata], keep the
  * layer when it matches, otherwise populate a sibling temp dir and swap it
  * in with renames so the old layer survives any failure. */
-#include "deps/layer.h"
+#include "cnb/layer_contribute.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -42,7 +42,7 @@ static bool text_of(const struct toml_value *v, const char **s, size_t *len)
     return false;
 }
 
-bool layer_metadata_equal(const struct toml_value *a, const struct toml_value *b)
+bool cnb_layer_metadata_equal(const struct toml_value *a, const struct toml_value *b)
 {
     if (a == NULL || b == NULL) {
         const struct toml_value *other = a == NULL ? b : a;
@@ -55,7 +55,7 @@ bool layer_metadata_equal(const struct toml_value *a, const struct toml_value *b
             return false;
         for (size_t i = 0; i < toml_table_len(a); i++) {
             const struct toml_value *other = toml_table_get(b, toml_table_key_at(a, i));
-            if (other == NULL || !layer_metadata_equal(toml_table_value_at(a, i), other))
+            if (other == NULL || !cnb_layer_metadata_equal(toml_table_value_at(a, i), other))
                 return false;
         }
         return true;
@@ -64,7 +64,7 @@ bool layer_metadata_equal(const struct toml_value *a, const struct toml_value *b
         if (ta != tb || toml_array_len(a) != toml_array_len(b))
             return false;
         for (size_t i = 0; i < toml_array_len(a); i++)
-            if (!layer_metadata_equal(toml_array_at(a, i), toml_array_at(b, i)))
+            if (!cnb_layer_metadata_equal(toml_array_at(a, i), toml_array_at(b, i)))
                 return false;
         return true;
     }
@@ -124,7 +124,7 @@ static void remove_stale(const char *layers_dir, const char *name)
     closedir(d);
 }
 
-static struct toml_value *layer_toml(const struct layer_request *req)
+static struct toml_value *layer_toml(const struct cnb_layer_request *req)
 {
     struct toml_value *root = toml_new_table();
     struct toml_value *types = toml_new_table();
@@ -184,7 +184,7 @@ static int write_synced(const char *path, const char *text, struct bp_error *err
     return 0;
 }
 
-int layer_contribute(const struct layer_request *req, enum layer_outcome *outcome,
+int cnb_layer_contribute(const struct cnb_layer_request *req, enum cnb_layer_outcome *outcome,
                      struct bp_error *err)
 {
     if (check_name(req->name, err) != 0)
@@ -226,13 +226,13 @@ int layer_contribute(const struct layer_request *req, enum layer_outcome *outcom
     }
     bool launch_only = req->launch && !req->build && !req->cache;
     if (existing != NULL &&
-        layer_metadata_equal(toml_table_get(existing, "metadata"), req->metadata) &&
+        cnb_layer_metadata_equal(toml_table_get(existing, "metadata"), req->metadata) &&
         (dir_exists || launch_only)) {
         /* The lifecycle restores <name>.toml without [types]: write them again. */
         if (file_write_atomic(toml_path, text, strlen(text), 0644, err) != 0)
             goto cleanup;
         log_step("Reusing cached layer %s", dir);
-        *outcome = LAYER_REUSED;
+        *outcome = CNB_LAYER_REUSED;
         rc = 0;
         goto cleanup;
     }
@@ -285,7 +285,7 @@ int layer_contribute(const struct layer_request *req, enum layer_outcome *outcom
         if (file_remove_tree(old_dir, &rm_err) != 0)
             log_warning("could not remove the previous layer: %s", rm_err.message);
     }
-    *outcome = LAYER_CONTRIBUTED;
+    *outcome = CNB_LAYER_CONTRIBUTED;
     rc = 0;
 cleanup:
     if (tmp_made) {
