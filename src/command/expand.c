@@ -106,7 +106,7 @@ static const char *scan_param(struct scan *s, const char *p, bool quoted, bool o
     char name[256];
     size_t n = 0;
     if (is_name_start(*p)) {
-        while (is_name_char(p[n]) && n < sizeof name - 1)
+        while (n < sizeof name - 1 && is_name_char(p[n]))
             n++;
         if (is_name_char(p[n]))
             return refuse(s, "%s", "a parameter name longer than 255 bytes");
@@ -135,7 +135,7 @@ static const char *scan_param(struct scan *s, const char *p, bool quoted, bool o
     if (!is_name_start(*p))
         return refuse(s, "%s", "a ${...} expansion other than ${NAME}, ${NAME:-word}, "
                                "${NAME-word}, ${NAME:+word} or ${NAME+word}");
-    while (is_name_char(p[n]) && n < sizeof name - 1)
+    while (n < sizeof name - 1 && is_name_char(p[n]))
         n++;
     if (is_name_char(p[n]))
         return refuse(s, "%s", "a parameter name longer than 255 bytes");
