@@ -161,9 +161,10 @@ func substituteIn(t *testing.T, what, s, old, new string) string {
 // `skaffold build -p docker`.
 // The binary is cached under .cache/skaffold-<version> (cold: about 7 CPU
 // minutes; 42 wall minutes on this loaded machine). Warm, the test takes
-// about 80 s (82 s measured: skaffold debug 52 s, skaffold build 6 s).
+// 80-130 s (82, 128 and 106 s in three passing runs on this shared machine;
+// skaffold debug 52-98 s of it, skaffold build 7 s).
 func TestSkaffoldCLI(t *testing.T) {
-	// Runs by default: about 80 s warm (plus, once, the Skaffold build that
+	// Runs by default: 80-130 s warm (plus, once, the Skaffold build that
 	// build-tools.sh caches). BP_DEBUG_SKIP_SKAFFOLD_CLI=1 leaves it out.
 	if os.Getenv("BP_DEBUG_SKIP_SKAFFOLD_CLI") != "" {
 		t.Skip("BP_DEBUG_SKIP_SKAFFOLD_CLI is set")
