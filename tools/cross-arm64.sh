@@ -17,7 +17,7 @@
 # libacl1-dev nettle-dev liblzma-dev libzstd-dev liblz4-dev libbz2-dev
 # zlib1g-dev libxml2-dev) all :arm64. It installs nothing; it names what is missing.
 # The build dir is cached under $BP_DEBUG_CACHE/cross-arm64-<gcc version>
-# (CMake rebuilds only what changed). Prints the time each step took.
+# (CMake rebuilds only what changed), or BP_CROSS_BUILD_DIR. Prints the time each step took.
 set -euo pipefail
 
 TOOLS=$(cd "$(dirname "$0")" && pwd)
@@ -56,7 +56,7 @@ T_ALL=$(date +%s)
 step() { echo "$(( $(date +%s) - $1 ))s"; }
 
 GCC_VERSION=$(aarch64-linux-gnu-gcc -dumpfullversion)
-BUILD=$CACHE/cross-arm64-gcc$GCC_VERSION
+BUILD=${BP_CROSS_BUILD_DIR:-$CACHE/cross-arm64-gcc$GCC_VERSION}
 mkdir -p "$BUILD"
 exec 9>"$BUILD/.lock"
 flock 9
