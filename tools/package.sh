@@ -4,7 +4,7 @@
 # libraries in lib/, and with --offline embeds every redistributable dependency
 # under dependencies/<sha256>/<file>.
 #
-# Usage: tools/package.sh [--offline] [--publish IMAGE] OUT.cnb
+# Usage: tools/package.sh [--offline] [--publish IMAGE] [--target linux/ARCH] OUT.cnb
 #   --offline  also embed dlv (built by tools/build-dlv.sh), debugpy and ptvsd
 #              (fetched by tools/fetch-wheels.sh) for this machine's arch and
 #              noarch; vsdbg never (its licence forbids redistribution)
@@ -12,8 +12,13 @@
 #              package --format image --publish`), as kpack's ClusterStore and
 #              a builder.toml's [[buildpacks]] uri (the bare reference) take it; pack writes to the
 #              registry itself (plain HTTP only for localhost/127.0.0.1)
-# bin/ is compiled for this machine, so the package is linux/<this arch> only,
-# and needs a glibc at least as new as the one the log line "needs glibc" names.
+#   --target linux/arm64|linux/amd64  the package's platform (default this
+#              machine's). Another arch is cross-compiled with Debian's cross
+#              toolchain (cmake/aarch64-linux-gnu.cmake; arm64 only) and its
+#              libraries come from Debian's multiarch :arm64 packages, resolved
+#              by the arm64 loader under qemu-user (tools/cross-arm64.sh installs
+#              nothing; it says which packages are missing).
+# The package needs a glibc at least as new as the one the log line "needs glibc" names.
 # Env: PACK (pack binary; default .cache/pack-v0.40.0/pack, built on demand by
 #      integration/build-tools.sh), BP_DEBUG_CACHE (cache root, default .cache),
 #      BP_BUILDPACK_TOML (another buildpack.toml to package, default the repo's).
@@ -29,10 +34,12 @@ usage() { sed -n '2,20p' "$0" >&2; exit 2; }
 OFFLINE=false
 OUT=
 PUBLISH=
+TARGET=
 while [ $# -gt 0 ]; do
   case $1 in
     --offline) OFFLINE=true ;;
     --publish) [ $# -ge 2 ] || usage; PUBLISH=$2; shift ;;
+    --target) [ $# -ge 2 ] || usage; TARGET=$2; shift ;;
     -h|--help) usage ;;
     -*) die "unknown option $1" ;;
     *) [ -z "$OUT" ] || usage; OUT=$1 ;;
@@ -45,11 +52,39 @@ mkdir -p "$(dirname "$OUT")"
 OUT=$(cd "$(dirname "$OUT")" && pwd)/$(basename "$OUT")
 
 case $(uname -m) in
-  x86_64) ARCH=amd64 ;;
-  aarch64|arm64) ARCH=arm64 ;;
+  x86_64) HOST_ARCH=amd64 ;;
+  aarch64|arm64) HOST_ARCH=arm64 ;;
   *) die "unsupported machine $(uname -m) (amd64, arm64)" ;;
 esac
+case ${TARGET:-linux/$HOST_ARCH} in
+  linux/amd64) ARCH=amd64 ;;
+  linux/arm64) ARCH=arm64 ;;
+  *) die "unsupported --target $TARGET (linux/amd64, linux/arm64)" ;;
+esac
+# Cross tools: the compiler (through the toolchain file), strip, objdump, and
+# the target's loader under qemu-user in place of ldd.
+CMAKE_CROSS=()
+STRIP=strip
+OBJDUMP=objdump
+LDD=(ldd)
 BUILD=$REPO/build-package
+if [ "$ARCH" != "$HOST_ARCH" ]; then
+  [ "$ARCH" = arm64 ] || die "cross-packaging is supported for linux/arm64 only"
+  for tool in aarch64-linux-gnu-gcc aarch64-linux-gnu-strip aarch64-linux-gnu-objdump; do
+    command -v "$tool" >/dev/null || die "$tool is missing (apt-get install gcc-aarch64-linux-gnu)"
+  done
+  QEMU=$(command -v qemu-aarch64-static || command -v qemu-aarch64 || true)
+  [ -n "$QEMU" ] || die "qemu-aarch64 is missing (apt-get install qemu-user-static)"
+  LOADER=/usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1
+  [ -e "$LOADER" ] || die "$LOADER is missing (apt-get install libc6-dev-arm64-cross)"
+  CMAKE_CROSS=(-DCMAKE_TOOLCHAIN_FILE="$REPO/cmake/aarch64-linux-gnu.cmake")
+  STRIP=aarch64-linux-gnu-strip
+  OBJDUMP=aarch64-linux-gnu-objdump
+  # The loader's --list prints what ldd prints; -L makes qemu find it, and
+  # the loader finds Debian's multiarch libraries in /usr/lib/aarch64-linux-gnu.
+  LDD=("$QEMU" -L /usr/aarch64-linux-gnu "$LOADER" --list)
+  BUILD=$REPO/build-package-$ARCH
+fi
 STAGE=$BUILD/stage
 # One packaging at a time: test packages run in parallel (go test ./...) and
 # would otherwise share build-package/ half-written.
@@ -61,7 +96,7 @@ PACK=${PACK:-${BP_DEBUG_CACHE:-$REPO/.cache}/pack-v0.40.0/pack}
 # RelWithDebInfo is what the tests build and run; the staged copies are stripped.
 # BP_BUNDLED_RPATH points bin/build at the lib/ staged below.
 log "building bin/ (cmake) in $BUILD"
-cmake -S "$REPO" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBP_TESTS=OFF \
+cmake -S "$REPO" -B "$BUILD" "${CMAKE_CROSS[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBP_TESTS=OFF \
       -DBP_SANITIZE=OFF -DBP_FUZZ=OFF -DBP_BUNDLED_RPATH=ON -DBP_BIN_DIR="$BUILD/bin" >/dev/null
 cmake --build "$BUILD" -j"${CMAKE_BUILD_PARALLEL_LEVEL:-2}" >&2
 
@@ -70,7 +105,7 @@ mkdir -p "$STAGE/bin"
 for exe in detect build debug-launch; do
   [ -x "$BUILD/bin/$exe" ] || die "the build made no bin/$exe ($BUILD/bin)"
   cp "$BUILD/bin/$exe" "$STAGE/bin/$exe"
-  strip "$STAGE/bin/$exe"
+  "$STRIP" "$STAGE/bin/$exe"
 done
 cp "${BP_BUILDPACK_TOML:-$REPO/buildpack.toml}" "$STAGE/buildpack.toml"
 
@@ -80,7 +115,8 @@ cp "${BP_BUILDPACK_TOML:-$REPO/buildpack.toml}" "$STAGE/buildpack.toml"
 # own: the loader and libc must come from one glibc, and every glibc image has
 # them. bin/detect and bin/debug-launch link only libc and get nothing.
 is_glibc() {
-  case $1 in
+  # The target loader's --list (cross) names the interpreter by its path.
+  case ${1##*/} in
     ld-linux*|linux-vdso.so.*|libc.so.*|libm.so.*|libdl.so.*|libpthread.so.*|librt.so.*|\
     libresolv.so.*|libutil.so.*|libanl.so.*|libmvec.so.*|libBrokenLocale.so.*|\
     libthread_db.so.*|libc_malloc_debug.so.*|libnss_*.so.*) return 0 ;;
@@ -90,7 +126,7 @@ is_glibc() {
 # Prints "SONAME<TAB>path" for each non-glibc library ldd resolves for $1.
 # LD_LIBRARY_PATH and LD_PRELOAD would resolve what this host happens to have.
 needed_libs() {
-  env -u LD_LIBRARY_PATH -u LD_PRELOAD ldd "$1" | awk -v exe="$1" '
+  env -u LD_LIBRARY_PATH -u LD_PRELOAD "${LDD[@]}" "$1" | awk -v exe="$1" '
     $2 == "=>" && $3 == "not" { print "package: " exe " needs " $1 ", which is not found" > "/dev/stderr"; bad = 1; next }
     $2 == "=>" { print $1 "\t" $3 }
     END { exit bad }'
@@ -152,7 +188,7 @@ done
 # of them requires (what the loader checks at start). GLIBC_PRIVATE would tie
 # a library to this exact glibc.
 glibc_needs=$(for f in "$STAGE/bin/build" "$STAGE"/lib/*.so*; do
-  objdump -p "$f" | awk -v f="${f##*/}" '/^Version References:/ {v = 1; next} v && /^[^ ]/ {v = 0}
+  "$OBJDUMP" -p "$f" | awk -v f="${f##*/}" '/^Version References:/ {v = 1; next} v && /^[^ ]/ {v = 0}
     v && $NF ~ /^GLIBC_/ {print $NF "\t" f}'
 done | LC_ALL=C sort -u)
 private=$(awk '$1 == "GLIBC_PRIVATE" {print $2}' <<< "$glibc_needs" | sort -u | tr '\n' ' ')

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/BurntSushi/toml"
 	"github.com/cnbdebug/debug-buildpack/integration/harness"
 )
 
@@ -113,10 +114,32 @@ func TestSkaffoldExample(t *testing.T) {
 	if !slices.Contains(bp.Env, "BP_DEBUG=true") {
 		t.Errorf("buildpacks env = %q, want BP_DEBUG=true", bp.Env)
 	}
-	// pack runs the listed buildpacks as one group in order: a language
-	// buildpack first, the debug buildpack (the packaged .cnb) last.
-	if n := len(bp.Buildpacks); n < 2 || !strings.HasSuffix(bp.Buildpacks[n-1], ".cnb") {
-		t.Errorf("buildpacks = %q, want language buildpacks then the debug buildpack's .cnb last", bp.Buildpacks)
+	// No extra buildpacks: with any, pack runs its five-phase flow, which
+	// Skaffold v2.24.0 breaks (UserID/GroupID 0: skaffold#9712). The builder
+	// (builder.toml) holds the debug buildpack, optional, last in its group.
+	if len(bp.Buildpacks) != 0 || !strings.HasSuffix(bp.Builder, "/cnbdebug/go-debug-builder") {
+		t.Errorf("buildpacks = %q, builder %q; want no extra buildpacks and builder.toml's go-debug-builder", bp.Buildpacks, bp.Builder)
+	}
+	var builderTOML struct {
+		Buildpacks []struct{ URI string } `toml:"buildpacks"`
+		Order      []struct {
+			Group []struct {
+				ID       string `toml:"id"`
+				Optional bool   `toml:"optional"`
+			} `toml:"group"`
+		} `toml:"order"`
+	}
+	if _, err := toml.DecodeFile(filepath.Join(dir, "builder.toml"), &builderTOML); err != nil {
+		t.Fatalf("examples/skaffold/builder.toml: %v", err)
+	}
+	for _, o := range builderTOML.Order {
+		g := o.Group
+		if n := len(g); n < 2 || g[n-1].ID != "cnbdebug/debug" || !g[n-1].Optional {
+			t.Errorf("builder.toml group %+v: want cnbdebug/debug last and optional", g)
+		}
+	}
+	if len(builderTOML.Order) == 0 || !slices.ContainsFunc(builderTOML.Buildpacks, func(b struct{ URI string }) bool { return b.URI == "debug.cnb" }) {
+		t.Errorf("builder.toml: order %+v, buildpacks %+v; want an order and debug.cnb among the buildpacks", builderTOML.Order, builderTOML.Buildpacks)
 	}
 	if fi, err := os.Stat(filepath.Join(dir, art.Workspace)); err != nil || !fi.IsDir() {
 		t.Errorf("artifact context %s: %v", art.Workspace, err)
