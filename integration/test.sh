@@ -50,8 +50,8 @@ if [ "$FUZZ_SECONDS" != 0 ] && [ -x tests/fuzz/run-fuzz.sh ]; then
   summary+=("fuzz: every target ran ${FUZZ_SECONDS}s without a crash")
 fi
 
-step "Platform tools (lifecycle, pack, dlv; cached in .cache/)"
-integration/build-tools.sh lifecycle pack dlv
+step "Platform tools (lifecycle, pack, dlv, skaffold; cached in .cache/)"
+integration/build-tools.sh lifecycle pack dlv skaffold
 
 step "Integration tests (real lifecycle, real debuggers)"
 set +e
