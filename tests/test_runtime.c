@@ -327,6 +327,30 @@ static void test_python_repl_and_debugpy_already(void **state)
     runtime_plan_free(&plan);
 }
 
+static const char *no_python_debugger_fits(const char *python_version, void *data)
+{
+    (void)python_version;
+    (void)data;
+    return NULL; /* as for Python 2.6: no debugpy or ptvsd in buildpack.toml supports it */
+}
+
+/* Issue 13: a Python no debugger supports was an error that failed the
+ * whole build; it is one undebuggable process (a WARNING), and only
+ * BP_DEBUG_STRICT makes it fail. */
+static void test_python_without_a_fitting_debugger(void **state)
+{
+    (void)state;
+    struct runtime_context ctx = context();
+    ctx.python_debugger_for = no_python_debugger_fits;
+    struct runtime_plan plan;
+    char why[512] = "";
+    const char *words[] = {python, "app.py"};
+    assert_int_equal(plan_words(words, 2, 0, &ctx, &plan, why, sizeof why), 0);
+    assert_non_null(strstr(why, "no debugpy or ptvsd"));
+    ctx.strict = true;
+    assert_int_equal(plan_words(words, 2, 0, &ctx, &plan, why, sizeof why), -1);
+}
+
 static void test_node_and_npm(void **state)
 {
     (void)state;
@@ -746,6 +770,7 @@ int main(void)
         cmocka_unit_test(test_python_script_and_module),
         cmocka_unit_test(test_python_console_script_and_ptvsd),
         cmocka_unit_test(test_python_repl_and_debugpy_already),
+        cmocka_unit_test(test_python_without_a_fitting_debugger),
         cmocka_unit_test(test_node_and_npm),
         cmocka_unit_test(test_shell_wrappers_are_unwrapped),
         cmocka_unit_test(test_legacy_shell_process),

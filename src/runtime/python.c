@@ -219,8 +219,19 @@ int runtime_python_plan(const struct runtime_process *rp, const struct runtime_c
         debugger = ctx->python_debugger_for ? ctx->python_debugger_for(plan->runtime_version, ctx->data)
                                             : "debugpy";
     if (debugger == NULL) {
-        rc = error_set(err, "no debugpy or ptvsd in buildpack.toml supports Python %s",
-                       plan->runtime_version ? plan->runtime_version : "(unknown version)");
+        /* One process no debugger fits is not a reason to fail every
+         * build: a WARNING (the caller's "cannot be debugged"), unless the
+         * user asked for strictness. */
+        const char *version = plan->runtime_version ? plan->runtime_version : "(unknown version)";
+        if (ctx->strict) {
+            rc = error_set(err, "no debugpy or ptvsd in buildpack.toml supports Python %s", version);
+        } else {
+            runtime_plan_warn(plan, "process '%s': no debugpy or ptvsd in buildpack.toml supports "
+                              "Python %s; pin one with BP_DEBUG_DEBUGPY_VERSION or "
+                              "BP_DEBUG_PTVSD_VERSION, or run a newer Python", rp->original->type,
+                              version);
+            rc = 0;
+        }
         goto done;
     }
     bool ptvsd = strcmp(debugger, "ptvsd") == 0;
