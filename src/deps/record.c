@@ -14,43 +14,25 @@
 #define BP_VERSION "0.0.0"
 #endif
 
-static int set_string(struct toml_value *t, const char *key, const char *value)
+static void set_string(struct toml_value *t, const char *key, const char *value)
 {
-    if (value == NULL)
-        return 0;
-    return toml_table_set(t, key, toml_new_string(value));
+    if (value != NULL)
+        toml_table_set(t, key, toml_new_string(value));
 }
 
 struct toml_value *deps_layer_metadata(const struct deps_dependency *const *deps, size_t n)
 {
     struct toml_value *root = toml_new_table();
     struct toml_value *list = toml_new_array();
-    if (root == NULL || list == NULL) {
-        toml_free(root);
-        toml_free(list);
-        return NULL;
-    }
     for (size_t i = 0; i < n; i++) {
         struct toml_value *item = toml_new_table();
-        if (item == NULL || set_string(item, "id", deps[i]->id) != 0 ||
-            set_string(item, "name", deps[i]->name) != 0 ||
-            set_string(item, "version", deps[i]->version) != 0 ||
-            set_string(item, "sha256", deps[i]->sha256) != 0) {
-            toml_free(item);
-            toml_free(list);
-            toml_free(root);
-            return NULL;
-        }
-        if (toml_array_push(list, item) != 0) { /* frees item */
-            toml_free(list);
-            toml_free(root);
-            return NULL;
-        }
+        set_string(item, "id", deps[i]->id);
+        set_string(item, "name", deps[i]->name);
+        set_string(item, "version", deps[i]->version);
+        set_string(item, "sha256", deps[i]->sha256);
+        toml_array_push(list, item);
     }
-    if (toml_table_set(root, "dependencies", list) != 0) {
-        toml_free(root);
-        return NULL;
-    }
+    toml_table_set(root, "dependencies", list);
     return root;
 }
 
