@@ -33,15 +33,6 @@ struct build {
     char *layer_dir;
 };
 
-/* path_join, aborting when out of memory (common/xalloc.h's policy). */
-static char *join(const char *a, const char *b)
-{
-    char *path = path_join(a, b);
-    if (path == NULL)
-        xalloc_die();
-    return path;
-}
-
 static const char *env_lookup(const char *name, void *data)
 {
     /* Values from <platform>/env were exported into our environment by main. */
@@ -266,7 +257,7 @@ static int run(int argc, char **argv, struct build *b, struct bp_error *err)
     if (config_export_platform_env(b->ctx.platform_dir, download_env,
                                    sizeof download_env / sizeof *download_env, err) != 0)
         return -1;
-    char *catalog_path = join(b->ctx.buildpack_dir, "buildpack.toml");
+    char *catalog_path = path_join(b->ctx.buildpack_dir, "buildpack.toml");
     int rc = deps_catalog_load(catalog_path, &b->catalog, err);
     free(catalog_path);
     if (rc != 0)
@@ -274,9 +265,9 @@ static int run(int argc, char **argv, struct build *b, struct bp_error *err)
     if (cnb_read_processes(&b->ctx, &b->processes, err) != 0)
         return -1;
 
-    b->layer_dir = join(b->ctx.layers_dir, DEBUGTOOLS_LAYER);
+    b->layer_dir = path_join(b->ctx.layers_dir, DEBUGTOOLS_LAYER);
     b->layer.launcher_path = NULL;
-    char *launcher = join(b->ctx.buildpack_dir, "bin/debug-launch");
+    char *launcher = path_join(b->ctx.buildpack_dir, "bin/debug-launch");
     b->choice = (struct debugtools_choice){
         .catalog = &b->catalog, .os = b->ctx.target_os, .arch = b->ctx.target_arch,
         .distro = b->ctx.target_distro_name, .dlv_version = b->cfg.dlv_version,

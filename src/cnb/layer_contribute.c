@@ -188,13 +188,10 @@ int cnb_layer_contribute(const struct cnb_layer_request *req, enum cnb_layer_out
     bool tmp_made = false, toml_tmp_made = false;
 
     dir = path_join(req->layers_dir, req->name);
-    if (dir == NULL || (toml_path = str_format("%s.toml", dir)) == NULL ||
-        (tmp_dir = str_format("%s.tmp.%ld", dir, (long)getpid())) == NULL ||
-        (toml_tmp = str_format("%s.toml.tmp.%ld", dir, (long)getpid())) == NULL ||
-        (old_dir = str_format("%s.old.%ld", dir, (long)getpid())) == NULL) {
-        error_set(err, "layer %s: out of memory", req->name);
-        goto cleanup;
-    }
+    toml_path = str_format("%s.toml", dir);
+    tmp_dir = str_format("%s.tmp.%ld", dir, (long)getpid());
+    toml_tmp = str_format("%s.toml.tmp.%ld", dir, (long)getpid());
+    old_dir = str_format("%s.old.%ld", dir, (long)getpid());
     remove_stale(req->layers_dir, req->name);
 
     next = layer_toml(req);

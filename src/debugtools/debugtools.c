@@ -206,15 +206,6 @@ struct toml_value *debugtools_metadata(const struct debugtools_layer *l, struct 
     return meta;
 }
 
-/* path_join, aborting when out of memory (common/xalloc.h's policy). */
-static char *join(const char *a, const char *b)
-{
-    char *path = path_join(a, b);
-    if (path == NULL)
-        xalloc_die();
-    return path;
-}
-
 static int copy_file(const char *from, const char *to, mode_t mode, struct bp_error *err)
 {
     char *data = NULL;
@@ -230,7 +221,7 @@ static int copy_file(const char *from, const char *to, mode_t mode, struct bp_er
 
 static int make_symlink(const char *target, const char *dir, const char *name, struct bp_error *err)
 {
-    char *path = join(dir, name);
+    char *path = path_join(dir, name);
     int rc = symlink(target, path) == 0 ? 0 : error_set(err, "linking %s -> %s: %s", path, target, strerror(errno));
     free(path);
     return rc;
@@ -238,7 +229,7 @@ static int make_symlink(const char *target, const char *dir, const char *name, s
 
 static int write_text(const char *dir, const char *name, const char *text, struct bp_error *err)
 {
-    char *path = join(dir, name);
+    char *path = path_join(dir, name);
     int rc = file_write_atomic(path, text, strlen(text), 0644, err);
     free(path);
     return rc;

@@ -111,18 +111,10 @@ int deps_write_sbom(const char *layers_dir, const char *layer_name,
     if (snprintf(path, sizeof path, "%s/%s.sbom.cdx.json", layers_dir, layer_name) >=
         (int)sizeof path)
         return error_set(err, "%s/%s.sbom.cdx.json: path too long", layers_dir, layer_name);
-    int rc = -1;
-    char *text = NULL;
     json_t *doc = json_object(), *meta = json_object(), *tools = json_array(),
            *tool = json_object(), *components = json_array();
-    if (doc == NULL || meta == NULL || tools == NULL || tool == NULL || components == NULL) {
-        json_decref(meta);
-        json_decref(tools);
-        json_decref(tool);
-        json_decref(components);
-        error_set(err, "writing %s: out of memory", path);
-        goto cleanup;
-    }
+    if (doc == NULL || meta == NULL || tools == NULL || tool == NULL || components == NULL)
+        xalloc_die();
     int bad = 0;
     bad |= put(doc, "bomFormat", json_string("CycloneDX"));
     bad |= put(doc, "specVersion", json_string("1.4"));
@@ -136,27 +128,19 @@ int deps_write_sbom(const char *layers_dir, const char *layer_name,
     for (size_t i = 0; i < n; i++)
         bad |= json_array_append_new(components, component(deps[i]));
     bad |= put(doc, "components", components);
-    if (bad != 0) {
-        error_set(err, "writing %s: out of memory", path);
-        goto cleanup;
-    }
-    text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    if (text == NULL) {
-        error_set(err, "writing %s: out of memory", path);
-        goto cleanup;
-    }
+    /* Every string here came through the TOML parser, which refuses
+     * invalid UTF-8, so jansson can fail only for memory. */
+    if (bad != 0)
+        xalloc_die();
+    char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    if (text == NULL)
+        xalloc_die();
     size_t len = strlen(text);
     /* A trailing newline, as every other file the buildpack writes has. */
-    char *with_nl = realloc(text, len + 2);
-    if (with_nl == NULL) {
-        error_set(err, "writing %s: out of memory", path);
-        goto cleanup;
-    }
-    text = with_nl;
+    text = xreallocarray(text, len + 2, 1);
     text[len] = '\n';
     text[len + 1] = '\0';
-    rc = file_write_atomic(path, text, len + 1, 0644, err);
-cleanup:
+    int rc = file_write_atomic(path, text, len + 1, 0644, err);
     free(text);
     json_decref(doc);
     return rc;

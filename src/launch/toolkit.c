@@ -81,18 +81,10 @@ void launch_plan_exec(struct launch_plan *plan, const char *path, struct command
     argv->len = 0;
 }
 
-char *launch_path_join(const char *a, const char *b)
-{
-    char *path = path_join(a, b); /* NULL only when out of memory */
-    if (path == NULL)
-        xalloc_die();
-    return path;
-}
-
 char *launch_real_tool(const struct launch_ctx *ctx, const char *name, struct bp_error *err)
 {
-    char *real_dir = launch_path_join(ctx->layer_dir, "real");
-    char *link = launch_path_join(real_dir, name);
+    char *real_dir = path_join(ctx->layer_dir, "real");
+    char *link = path_join(real_dir, name);
     char *path = NULL;
     char target[PATH_MAX];
     /* The target, not the link: CPython finds its prefix (and a venv its
@@ -100,7 +92,7 @@ char *launch_real_tool(const struct launch_ctx *ctx, const char *name, struct bp
     ssize_t n = readlink(link, target, sizeof target - 1);
     if (n >= 0) {
         target[n] = '\0';
-        path = target[0] == '/' ? xstrdup(target) : launch_path_join(real_dir, target);
+        path = target[0] == '/' ? xstrdup(target) : path_join(real_dir, target);
     } else if (errno == EINVAL) {
         path = xstrdup(link); /* a plain file stands for itself */
     } else {
