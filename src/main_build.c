@@ -40,12 +40,11 @@ static const char *env_lookup(const char *name, void *data)
     return getenv(name);
 }
 
-static void log_process(const struct cnb_process *p, struct bp_error *err)
+static void log_process(const struct cnb_process *p)
 {
     struct command_argv all = {0};
-    /* fails only when out of memory; the line then shows "?" */
-    if (command_argv_copy(&all, &p->command, err) != 0 || command_argv_copy(&all, &p->args, err) != 0)
-        command_argv_free(&all);
+    command_argv_copy(&all, &p->command);
+    command_argv_copy(&all, &p->args);
     char *text = all.len > 0 ? command_join(&all) : NULL;
     log_detail("%s%s (from %s%s): %s", p->type,
                p->is_default ? " [default]" : p->implied_default ? " [web, no default declared]" : "",
@@ -80,7 +79,7 @@ static int plan_processes(struct build *b, struct bp_error *err)
     if (b->processes.len == 0)
         log_detail("(none)");
     for (size_t i = 0; i < b->processes.len; i++)
-        log_process(&b->processes.items[i], err);
+        log_process(&b->processes.items[i]);
 
     log_step("Choosing debuggers");
     for (size_t i = 0; i < b->processes.len; i++) {
@@ -152,8 +151,7 @@ static int write_launch(struct build *b, struct bp_error *err)
         if (!plan->rewritten)
             continue;
         struct cnb_process out;
-        if (cnb_process_copy(&out, p, err) != 0)
-            return -1;
+        cnb_process_copy(&out, p);
         command_argv_free(&out.command);
         command_argv_free(&out.args);
         out.command = plan->command;

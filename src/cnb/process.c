@@ -36,7 +36,7 @@ static char *dup_or_null(const char *s)
     return s ? xstrdup(s) : NULL;
 }
 
-int cnb_process_copy(struct cnb_process *dst, const struct cnb_process *src, struct bp_error *err)
+void cnb_process_copy(struct cnb_process *dst, const struct cnb_process *src)
 {
     memset(dst, 0, sizeof *dst);
     dst->type = dup_or_null(src->type);
@@ -47,9 +47,8 @@ int cnb_process_copy(struct cnb_process *dst, const struct cnb_process *src, str
     dst->direct = src->direct;
     dst->is_default = src->is_default;
     dst->implied_default = src->implied_default;
-    command_argv_copy(&dst->command, &src->command, err);
-    command_argv_copy(&dst->args, &src->args, err);
-    return 0;
+    command_argv_copy(&dst->command, &src->command);
+    command_argv_copy(&dst->args, &src->args);
 }
 
 /* Appends, or replaces the process of the same type (later buildpacks win). */
@@ -75,8 +74,7 @@ static int read_string_array(const struct toml_value *array, const char *path, c
         const char *s = NULL;
         if (!toml_get_string(toml_array_at(array, i), &s))
             return error_set(err, "%s: process '%s': %s[%zu] is not a string", path, type, what, i);
-        if (command_argv_push(out, s, err) != 0)
-            return -1;
+        command_argv_push(out, s);
     }
     return 0;
 }
@@ -110,8 +108,7 @@ static int parse_process(const struct toml_value *t, const char *path, const cha
         p->direct = true;
     } else if (toml_get_string(command, &line)) {
         p->legacy = true;
-        if (command_argv_push(&p->command, line, err) != 0)
-            goto fail;
+        command_argv_push(&p->command, line);
         bool direct = false;
         p->direct = toml_get_bool(toml_table_get(t, "direct"), &direct) && direct;
     } else {

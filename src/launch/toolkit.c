@@ -14,10 +14,7 @@
 
 void launch_push(struct command_argv *v, const char *s)
 {
-    /* command_argv_push still reports allocation failure; this tree's
-     * policy is to abort on it (common/xalloc.h). */
-    if (command_argv_push(v, s, NULL) != 0)
-        xalloc_die();
+    command_argv_push(v, s);
 }
 
 void launch_pushf(struct command_argv *v, const char *fmt, ...)

@@ -20,10 +20,7 @@ const char *runtime_basename(const char *path)
 
 void runtime_push(struct command_argv *argv, const char *word)
 {
-    /* command_argv_push still reports allocation failure; this tree's
-     * policy is to abort on it (common/xalloc.h). */
-    if (command_argv_push(argv, word, NULL) != 0)
-        xalloc_die();
+    command_argv_push(argv, word);
 }
 
 static bool is_executable_file(const char *path)
