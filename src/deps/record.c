@@ -132,15 +132,13 @@ int deps_write_sbom(const char *layers_dir, const char *layer_name,
      * invalid UTF-8, so jansson can fail only for memory. */
     if (bad != 0)
         xalloc_die();
-    char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    if (text == NULL)
+    char *dumped = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    if (dumped == NULL)
         xalloc_die();
-    size_t len = strlen(text);
     /* A trailing newline, as every other file the buildpack writes has. */
-    text = xreallocarray(text, len + 2, 1);
-    text[len] = '\n';
-    text[len + 1] = '\0';
-    int rc = file_write_atomic(path, text, len + 1, 0644, err);
+    char *text = xasprintf("%s\n", dumped);
+    free(dumped);
+    int rc = file_write_atomic(path, text, strlen(text), 0644, err);
     free(text);
     json_decref(doc);
     return rc;
