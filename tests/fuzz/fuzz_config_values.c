@@ -22,7 +22,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int port = -1;
     if (config_parse_port("BPL_DEBUG_PORT", value, &port, &err) == 0 && (port < 1 || port > 65535))
         abort();
-    config_check_bind("BPL_DEBUG_BIND", value, &err);
+    char *bind = NULL;
+    if (config_parse_bind("BPL_DEBUG_BIND", value, &bind, &err) == 0 && bind == NULL)
+        abort();
+    free(bind);
     free(value);
     return 0;
 }
