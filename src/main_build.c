@@ -33,15 +33,6 @@ struct build {
     char *layer_dir;
 };
 
-/* path_join, aborting when out of memory (common/xalloc.h's policy). */
-static char *join(const char *a, const char *b)
-{
-    char *path = path_join(a, b);
-    if (path == NULL)
-        xalloc_die();
-    return path;
-}
-
 static const char *env_lookup(const char *name, void *data)
 {
     /* Values from <platform>/env were exported into our environment by main. */
@@ -49,12 +40,11 @@ static const char *env_lookup(const char *name, void *data)
     return getenv(name);
 }
 
-static void log_process(const struct cnb_process *p, struct bp_error *err)
+static void log_process(const struct cnb_process *p)
 {
     struct command_argv all = {0};
-    /* fails only when out of memory; the line then shows "?" */
-    if (command_argv_copy(&all, &p->command, err) != 0 || command_argv_copy(&all, &p->args, err) != 0)
-        command_argv_free(&all);
+    command_argv_copy(&all, &p->command);
+    command_argv_copy(&all, &p->args);
     char *text = all.len > 0 ? command_join(&all) : NULL;
     log_detail("%s%s (from %s%s): %s", p->type,
                p->is_default ? " [default]" : p->implied_default ? " [web, no default declared]" : "",
@@ -89,7 +79,7 @@ static int plan_processes(struct build *b, struct bp_error *err)
     if (b->processes.len == 0)
         log_detail("(none)");
     for (size_t i = 0; i < b->processes.len; i++)
-        log_process(&b->processes.items[i], err);
+        log_process(&b->processes.items[i]);
 
     log_step("Choosing debuggers");
     for (size_t i = 0; i < b->processes.len; i++) {
@@ -161,8 +151,7 @@ static int write_launch(struct build *b, struct bp_error *err)
         if (!plan->rewritten)
             continue;
         struct cnb_process out;
-        if (cnb_process_copy(&out, p, err) != 0)
-            return -1;
+        cnb_process_copy(&out, p);
         command_argv_free(&out.command);
         command_argv_free(&out.args);
         out.command = plan->command;
@@ -266,7 +255,7 @@ static int run(int argc, char **argv, struct build *b, struct bp_error *err)
     if (config_export_platform_env(b->ctx.platform_dir, download_env,
                                    sizeof download_env / sizeof *download_env, err) != 0)
         return -1;
-    char *catalog_path = join(b->ctx.buildpack_dir, "buildpack.toml");
+    char *catalog_path = path_join(b->ctx.buildpack_dir, "buildpack.toml");
     int rc = deps_catalog_load(catalog_path, &b->catalog, err);
     free(catalog_path);
     if (rc != 0)
@@ -274,9 +263,9 @@ static int run(int argc, char **argv, struct build *b, struct bp_error *err)
     if (cnb_read_processes(&b->ctx, &b->processes, err) != 0)
         return -1;
 
-    b->layer_dir = join(b->ctx.layers_dir, DEBUGTOOLS_LAYER);
+    b->layer_dir = path_join(b->ctx.layers_dir, DEBUGTOOLS_LAYER);
     b->layer.launcher_path = NULL;
-    char *launcher = join(b->ctx.buildpack_dir, "bin/debug-launch");
+    char *launcher = path_join(b->ctx.buildpack_dir, "bin/debug-launch");
     b->choice = (struct debugtools_choice){
         .catalog = &b->catalog, .os = b->ctx.target_os, .arch = b->ctx.target_arch,
         .distro = b->ctx.target_distro_name, .dlv_version = b->cfg.dlv_version,

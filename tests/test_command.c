@@ -75,7 +75,7 @@ static void test_unwrap_sh_c(void **state)
     struct command_argv argv = {0};
     const char *in[] = {"/bin/bash", "-c", "exec python app.py --port 8080"};
     for (size_t i = 0; i < 3; i++)
-        command_argv_push(&argv, in[i], NULL);
+        command_argv_push(&argv, in[i]);
     char *workdir = NULL;
     assert_int_equal(command_unwrap_shell(&argv, &workdir, NULL), 1);
     const char *want[] = {"python", "app.py", "--port", "8080"};
@@ -90,7 +90,7 @@ static void test_unwrap_passes_dollar_at_args(void **state)
     struct command_argv argv = {0};
     const char *in[] = {"sh", "-ec", "node server.js \"$@\"", "sh", "--flag", "x y"};
     for (size_t i = 0; i < 6; i++)
-        command_argv_push(&argv, in[i], NULL);
+        command_argv_push(&argv, in[i]);
     assert_int_equal(command_unwrap_shell(&argv, NULL, NULL), 1);
     const char *want[] = {"node", "server.js", "--flag", "x y"};
     assert_words(&argv, want, 4);
@@ -103,14 +103,14 @@ static void test_unwrap_leaves_real_shell_lines(void **state)
     struct command_argv argv = {0};
     const char *in[] = {"bash", "-c", "node a.js | tee /tmp/log"};
     for (size_t i = 0; i < 3; i++)
-        command_argv_push(&argv, in[i], NULL);
+        command_argv_push(&argv, in[i]);
     assert_int_equal(command_unwrap_shell(&argv, NULL, NULL), 0);
     assert_string_equal(argv.items[0], "bash");
     command_argv_free(&argv);
 
     const char *plain[] = {"node", "-c", "x"};
     for (size_t i = 0; i < 3; i++)
-        command_argv_push(&argv, plain[i], NULL);
+        command_argv_push(&argv, plain[i]);
     assert_int_equal(command_unwrap_shell(&argv, NULL, NULL), 0);
     command_argv_free(&argv);
 }
@@ -137,9 +137,9 @@ static void test_unwrap_paketo_npm_start_trampoline(void **state)
                                 "trap - TERM INT\n"
                                 "wait $CPID\n");
     struct command_argv argv = {0};
-    command_argv_push(&argv, "sh", NULL);
-    command_argv_push(&argv, script, NULL);
-    command_argv_push(&argv, "--verbose", NULL);
+    command_argv_push(&argv, "sh");
+    command_argv_push(&argv, script);
+    command_argv_push(&argv, "--verbose");
     assert_int_equal(command_unwrap_script(&argv, NULL), 1);
     const char *want[] = {"node", "server.js", "--verbose"};
     assert_words(&argv, want, 3);
@@ -154,8 +154,8 @@ static void test_unwrap_script_leaves_real_scripts(void **state)
     /* prestart && start: two commands, a real shell job. */
     char *script = write_script("( npm run build && node server.js $@ ) &\nwait\n");
     struct command_argv argv = {0};
-    command_argv_push(&argv, "sh", NULL);
-    command_argv_push(&argv, script, NULL);
+    command_argv_push(&argv, "sh");
+    command_argv_push(&argv, script);
     assert_int_equal(command_unwrap_script(&argv, NULL), 0);
     assert_string_equal(argv.items[0], "sh");
     command_argv_free(&argv);
@@ -163,15 +163,15 @@ static void test_unwrap_script_leaves_real_scripts(void **state)
     free(script);
 
     script = write_script("echo one\necho two\n");
-    command_argv_push(&argv, "bash", NULL);
-    command_argv_push(&argv, script, NULL);
+    command_argv_push(&argv, "bash");
+    command_argv_push(&argv, script);
     assert_int_equal(command_unwrap_script(&argv, NULL), 0);
     command_argv_free(&argv);
     unlink(script);
     free(script);
 
-    command_argv_push(&argv, "sh", NULL);
-    command_argv_push(&argv, "/nonexistent/start.sh", NULL);
+    command_argv_push(&argv, "sh");
+    command_argv_push(&argv, "/nonexistent/start.sh");
     assert_int_equal(command_unwrap_script(&argv, NULL), 0);
     command_argv_free(&argv);
 }
@@ -187,8 +187,8 @@ static void test_unwrap_script_refuses_fifo(void **state)
     snprintf(fifo, sizeof fifo, "%s/start.sh", dir);
     assert_int_equal(mkfifo(fifo, 0600), 0);
     struct command_argv argv = {0};
-    command_argv_push(&argv, "sh", NULL);
-    command_argv_push(&argv, fifo, NULL);
+    command_argv_push(&argv, "sh");
+    command_argv_push(&argv, fifo);
     struct bp_error err = {{0}};
     alarm(5); /* a regression hangs here: fail the test instead */
     assert_int_equal(command_unwrap_script(&argv, &err), -1);
@@ -214,8 +214,8 @@ static void test_quote_and_join(void **state)
     assert_string_equal(q, "''");
     free(q);
     struct command_argv argv = {0};
-    command_argv_push(&argv, "python", NULL);
-    command_argv_push(&argv, "a b.py", NULL);
+    command_argv_push(&argv, "python");
+    command_argv_push(&argv, "a b.py");
     char *joined = command_join(&argv);
     assert_string_equal(joined, "python 'a b.py'");
     free(joined);

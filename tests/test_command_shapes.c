@@ -26,7 +26,7 @@ static void argv_of(struct command_argv *argv, const char *spec)
         return;
     char *copy = strdup(spec), *save = NULL;
     for (char *w = strtok_r(copy, "|", &save); w; w = strtok_r(NULL, "|", &save))
-        command_argv_push(argv, w, NULL);
+        command_argv_push(argv, w);
     free(copy);
 }
 

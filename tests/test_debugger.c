@@ -88,10 +88,10 @@ static void test_format_reads_back(void **state)
                     continue; /* debugpy cannot listen on IPv6 */
                 struct command_argv argv = {0};
                 for (size_t i = 0; cases[c].head[i]; i++)
-                    command_argv_push(&argv, cases[c].head[i], NULL);
+                    command_argv_push(&argv, cases[c].head[i]);
                 struct debugger_listen l = {.host = hosts[h], .port = 4000 + (int)c, .suspend = suspend};
                 debugger_format(cases[c].id, &l, &argv);
-                command_argv_push(&argv, cases[c].tail, NULL);
+                command_argv_push(&argv, cases[c].tail);
                 struct debugger_view view;
                 assert_int_equal(debugger_read(cases[c].id, (int)argv.len, argv.items, &view), 1);
                 if (view.port != l.port || view.waits != (bool)suspend)

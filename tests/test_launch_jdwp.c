@@ -155,7 +155,7 @@ static void test_toml_quote(void **state)
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         struct strbuf sb = STRBUF_INIT;
-        assert_int_equal(strbuf_append_str(&sb, "x"), 0);
+        strbuf_append_str(&sb, "x");
         assert_int_equal(launch_toml_quote(&sb, bad[i]), -2);
         assert_string_equal(sb.data, "x");
         strbuf_free(&sb);

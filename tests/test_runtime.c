@@ -79,7 +79,7 @@ static int plan_words(const char *const *words, size_t n, size_t args, struct ru
     p.source = "launch.toml";
     p.is_default = true;
     for (size_t i = 0; i < n; i++)
-        command_argv_push(i < n - args ? &p.command : &p.args, words[i], NULL);
+        command_argv_push(i < n - args ? &p.command : &p.args, words[i]);
     struct runtime_process rp;
     struct bp_error err = {{0}};
     int rc = runtime_process_init(&rp, &p, ctx, &err);
@@ -435,7 +435,7 @@ static void test_legacy_shell_process(void **state)
     p.direct = false;
     char line[1400];
     snprintf(line, sizeof line, "%s 'server.py'", python);
-    command_argv_push(&p.command, line, NULL);
+    command_argv_push(&p.command, line);
     struct runtime_process rp;
     assert_int_equal(runtime_process_init(&rp, &p, &ctx, NULL), 0);
     struct runtime_plan plan;
@@ -447,7 +447,7 @@ static void test_legacy_shell_process(void **state)
     runtime_process_free(&rp);
     command_argv_free(&p.command);
 
-    command_argv_push(&p.command, "node app.js | tee log", NULL);
+    command_argv_push(&p.command, "node app.js | tee log");
     assert_int_equal(runtime_process_init(&rp, &p, &ctx, NULL), 0);
     assert_int_equal(runtime_plan_process(&rp, &ctx, &plan, why, sizeof why, NULL), 0);
     assert_non_null(strstr(why, "a pipe |")); /* names the construct */
@@ -455,7 +455,7 @@ static void test_legacy_shell_process(void **state)
     command_argv_free(&p.command);
 
     struct bp_error err = {{0}};
-    command_argv_push(&p.command, "python 'app.py", NULL);
+    command_argv_push(&p.command, "python 'app.py");
     assert_int_equal(runtime_process_init(&rp, &p, &ctx, &err), -1);
     assert_non_null(strstr(err.message, "process 'web'"));
     assert_non_null(strstr(err.message, "unbalanced"));
@@ -485,7 +485,7 @@ static void test_expansions_are_kept_for_launch(void **state)
     struct cnb_process p = {.type = "web", .source = "launch.toml", .legacy = true, .is_default = true};
     char line[1400];
     snprintf(line, sizeof line, "%s server.py --bind \"0.0.0.0:$PORT\"", python);
-    command_argv_push(&p.command, line, NULL);
+    command_argv_push(&p.command, line);
     struct runtime_process rp;
     assert_int_equal(runtime_process_init(&rp, &p, &ctx, NULL), 0);
     assert_int_equal(runtime_plan_process(&rp, &ctx, &plan, why, sizeof why, NULL), 1);
@@ -499,9 +499,9 @@ static void test_expansions_are_kept_for_launch(void **state)
 
     /* API < 0.9 with args: each token is one word, eval'd as in "..." */
     struct cnb_process tok = {.type = "web", .source = "launch.toml", .legacy = true, .is_default = true};
-    command_argv_push(&tok.command, "node", NULL);
-    command_argv_push(&tok.args, "server.js", NULL);
-    command_argv_push(&tok.args, "--port=$PORT", NULL);
+    command_argv_push(&tok.command, "node");
+    command_argv_push(&tok.args, "server.js");
+    command_argv_push(&tok.args, "--port=$PORT");
     assert_int_equal(runtime_process_init(&rp, &tok, &ctx, NULL), 0);
     assert_int_equal(runtime_plan_process(&rp, &ctx, &plan, why, sizeof why, NULL), 1);
     const char *tokens[] = {"/layers/cnbdebug_debug/debug-tools/wrap/node", "--inspect=0.0.0.0:9229",

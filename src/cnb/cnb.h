@@ -65,7 +65,8 @@ struct cnb_process_list {
 int cnb_read_processes(const struct cnb_build_context *ctx, struct cnb_process_list *out,
                        struct bp_error *err);
 void cnb_process_list_free(struct cnb_process_list *list);
-int cnb_process_copy(struct cnb_process *dst, const struct cnb_process *src, struct bp_error *err);
+/* A deep copy; running out of memory aborts (common/xalloc.h). */
+void cnb_process_copy(struct cnb_process *dst, const struct cnb_process *src);
 void cnb_process_free(struct cnb_process *p);
 
 struct cnb_label {

@@ -129,24 +129,11 @@ static struct toml_value *layer_toml(const struct cnb_layer_request *req)
     struct toml_value *root = toml_new_table();
     struct toml_value *types = toml_new_table();
     struct toml_value *meta = req->metadata != NULL ? toml_clone(req->metadata) : toml_new_table();
-    if (root == NULL || types == NULL || meta == NULL ||
-        toml_table_set(types, "launch", toml_new_bool(req->launch)) != 0 ||
-        toml_table_set(types, "build", toml_new_bool(req->build)) != 0 ||
-        toml_table_set(types, "cache", toml_new_bool(req->cache)) != 0) {
-        toml_free(root);
-        toml_free(types);
-        toml_free(meta);
-        return NULL;
-    }
-    if (toml_table_set(root, "types", types) != 0) {
-        toml_free(root);
-        toml_free(meta);
-        return NULL;
-    }
-    if (toml_table_set(root, "metadata", meta) != 0) {
-        toml_free(root);
-        return NULL;
-    }
+    toml_table_set(types, "launch", toml_new_bool(req->launch));
+    toml_table_set(types, "build", toml_new_bool(req->build));
+    toml_table_set(types, "cache", toml_new_bool(req->cache));
+    toml_table_set(root, "types", types);
+    toml_table_set(root, "metadata", meta);
     return root;
 }
 
@@ -201,17 +188,14 @@ int cnb_layer_contribute(const struct cnb_layer_request *req, enum cnb_layer_out
     bool tmp_made = false, toml_tmp_made = false;
 
     dir = path_join(req->layers_dir, req->name);
-    if (dir == NULL || (toml_path = str_format("%s.toml", dir)) == NULL ||
-        (tmp_dir = str_format("%s.tmp.%ld", dir, (long)getpid())) == NULL ||
-        (toml_tmp = str_format("%s.toml.tmp.%ld", dir, (long)getpid())) == NULL ||
-        (old_dir = str_format("%s.old.%ld", dir, (long)getpid())) == NULL) {
-        error_set(err, "layer %s: out of memory", req->name);
-        goto cleanup;
-    }
+    toml_path = str_format("%s.toml", dir);
+    tmp_dir = str_format("%s.tmp.%ld", dir, (long)getpid());
+    toml_tmp = str_format("%s.toml.tmp.%ld", dir, (long)getpid());
+    old_dir = str_format("%s.old.%ld", dir, (long)getpid());
     remove_stale(req->layers_dir, req->name);
 
     next = layer_toml(req);
-    text = next != NULL ? toml_write(next, err) : NULL;
+    text = toml_write(next, err);
     if (text == NULL) {
         error_wrap(err, "layer %s: writing %s", req->name, toml_path);
         goto cleanup;

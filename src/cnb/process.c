@@ -36,7 +36,7 @@ static char *dup_or_null(const char *s)
     return s ? xstrdup(s) : NULL;
 }
 
-int cnb_process_copy(struct cnb_process *dst, const struct cnb_process *src, struct bp_error *err)
+void cnb_process_copy(struct cnb_process *dst, const struct cnb_process *src)
 {
     memset(dst, 0, sizeof *dst);
     dst->type = dup_or_null(src->type);
@@ -47,9 +47,8 @@ int cnb_process_copy(struct cnb_process *dst, const struct cnb_process *src, str
     dst->direct = src->direct;
     dst->is_default = src->is_default;
     dst->implied_default = src->implied_default;
-    command_argv_copy(&dst->command, &src->command, err);
-    command_argv_copy(&dst->args, &src->args, err);
-    return 0;
+    command_argv_copy(&dst->command, &src->command);
+    command_argv_copy(&dst->args, &src->args);
 }
 
 /* Appends, or replaces the process of the same type (later buildpacks win). */
@@ -75,8 +74,7 @@ static int read_string_array(const struct toml_value *array, const char *path, c
         const char *s = NULL;
         if (!toml_get_string(toml_array_at(array, i), &s))
             return error_set(err, "%s: process '%s': %s[%zu] is not a string", path, type, what, i);
-        if (command_argv_push(out, s, err) != 0)
-            return -1;
+        command_argv_push(out, s);
     }
     return 0;
 }
@@ -110,8 +108,7 @@ static int parse_process(const struct toml_value *t, const char *path, const cha
         p->direct = true;
     } else if (toml_get_string(command, &line)) {
         p->legacy = true;
-        if (command_argv_push(&p->command, line, err) != 0)
-            goto fail;
+        command_argv_push(&p->command, line);
         bool direct = false;
         p->direct = toml_get_bool(toml_table_get(t, "direct"), &direct) && direct;
     } else {
@@ -321,12 +318,8 @@ void cnb_launch_free(struct cnb_launch *launch)
 static struct toml_value *string_array(const struct command_argv *argv)
 {
     struct toml_value *array = toml_new_array();
-    for (size_t i = 0; array && i < argv->len; i++) {
-        if (toml_array_push(array, toml_new_string(argv->items[i])) != 0) {
-            toml_free(array);
-            return NULL;
-        }
-    }
+    for (size_t i = 0; i < argv->len; i++)
+        toml_array_push(array, toml_new_string(argv->items[i]));
     return array;
 }
 
@@ -335,57 +328,34 @@ int cnb_launch_write(const char *layers_dir, const struct cnb_launch *launch, st
     struct toml_value *doc = toml_new_table();
     struct toml_value *procs = toml_new_array();
     struct toml_value *labels = toml_new_array();
-    int rc = -1;
-    if (!doc || !procs || !labels)
-        goto oom;
     for (size_t i = 0; i < launch->processes.len; i++) {
         const struct cnb_process *p = &launch->processes.items[i];
         struct toml_value *t = toml_new_table();
-        if (t == NULL || toml_array_push(procs, t) != 0)
-            goto oom;
-        if (toml_table_set(t, "type", toml_new_string(p->type)) != 0 ||
-            toml_table_set(t, "command", string_array(&p->command)) != 0 ||
-            toml_table_set(t, "args", string_array(&p->args)) != 0 ||
-            toml_table_set(t, "default", toml_new_bool(p->is_default)) != 0 ||
-            (p->working_dir && toml_table_set(t, "working-dir", toml_new_string(p->working_dir)) != 0))
-            goto oom;
+        toml_array_push(procs, t);
+        toml_table_set(t, "type", toml_new_string(p->type));
+        toml_table_set(t, "command", string_array(&p->command));
+        toml_table_set(t, "args", string_array(&p->args));
+        toml_table_set(t, "default", toml_new_bool(p->is_default));
+        if (p->working_dir)
+            toml_table_set(t, "working-dir", toml_new_string(p->working_dir));
     }
     for (size_t i = 0; i < launch->labels_len; i++) {
         struct toml_value *t = toml_new_table();
-        if (t == NULL || toml_array_push(labels, t) != 0 ||
-            toml_table_set(t, "key", toml_new_string(launch->labels[i].key)) != 0 ||
-            toml_table_set(t, "value", toml_new_string(launch->labels[i].value)) != 0)
-            goto oom;
+        toml_array_push(labels, t);
+        toml_table_set(t, "key", toml_new_string(launch->labels[i].key));
+        toml_table_set(t, "value", toml_new_string(launch->labels[i].value));
     }
-    if (launch->processes.len > 0) {
-        if (toml_table_set(doc, "processes", procs) != 0) {
-            procs = NULL;
-            goto oom;
-        }
-    } else {
+    if (launch->processes.len > 0)
+        toml_table_set(doc, "processes", procs);
+    else
         toml_free(procs);
-    }
-    procs = NULL;
-    if (launch->labels_len > 0) {
-        if (toml_table_set(doc, "labels", labels) != 0) {
-            labels = NULL;
-            goto oom;
-        }
-    } else {
+    if (launch->labels_len > 0)
+        toml_table_set(doc, "labels", labels);
+    else
         toml_free(labels);
-    }
-    labels = NULL;
     char *path = path_join(layers_dir, "launch.toml");
-    if (path == NULL)
-        goto oom;
-    rc = toml_write_file(path, doc, err);
+    int rc = toml_write_file(path, doc, err);
     free(path);
-    goto done;
-oom:
-    error_set(err, "writing launch.toml: out of memory");
-done:
-    toml_free(procs);
-    toml_free(labels);
     toml_free(doc);
     return rc;
 }

@@ -22,21 +22,17 @@ void command_argv_free(struct command_argv *argv)
     argv->len = 0;
 }
 
-int command_argv_push(struct command_argv *argv, const char *item, struct bp_error *err)
+void command_argv_push(struct command_argv *argv, const char *item)
 {
-    (void)err; /* kept for callers: allocation failure aborts (common/xalloc.h) */
     argv->items = xreallocarray(argv->items, argv->len + 2, sizeof *argv->items);
     argv->items[argv->len] = xstrdup(item);
     argv->items[++argv->len] = NULL;
-    return 0;
 }
 
-int command_argv_copy(struct command_argv *dst, const struct command_argv *src, struct bp_error *err)
+void command_argv_copy(struct command_argv *dst, const struct command_argv *src)
 {
     for (size_t i = 0; i < src->len; i++)
-        if (command_argv_push(dst, src->items[i], err) != 0)
-            return -1;
-    return 0;
+        command_argv_push(dst, src->items[i]);
 }
 
 /* Characters that make a line more than a list of words for sh. */
@@ -59,8 +55,7 @@ static int split_words(const char *line, struct command_argv *out, bool *needs_s
         char c = *p;
         if (c == ' ' || c == '\t' || c == '\n') {
             if (in_word) {
-                if (command_argv_push(out, word.data ? word.data : "", err) != 0)
-                    goto fail;
+                command_argv_push(out, word.data ? word.data : "");
                 strbuf_reset(&word);
                 in_word = false;
             }
@@ -123,8 +118,8 @@ static int split_words(const char *line, struct command_argv *out, bool *needs_s
         strbuf_append_char(&word, c);
         p++;
     }
-    if (in_word && command_argv_push(out, word.data ? word.data : "", err) != 0)
-        goto fail;
+    if (in_word)
+        command_argv_push(out, word.data ? word.data : "");
     strbuf_free(&word);
     return 0;
 fail:
@@ -243,9 +238,9 @@ int command_unwrap_shell(struct command_argv *argv, char **workdir, struct bp_er
         first = 1;
     struct command_argv result = {0};
     for (size_t k = first; k < inner.len; k++)
-        command_argv_push(&result, inner.items[k], NULL);
+        command_argv_push(&result, inner.items[k]);
     for (size_t k = i + 2; pass_args && k < argv->len; k++)
-        command_argv_push(&result, argv->items[k], NULL);
+        command_argv_push(&result, argv->items[k]);
     command_argv_free(&inner);
     command_argv_free(argv);
     *argv = result;
@@ -362,8 +357,8 @@ int command_unwrap_script(struct command_argv *argv, struct bp_error *err)
         return 0;
     /* Reuse the sh -c unwrapping: `sh -c LINE $0 ARGS...`. */
     struct command_argv as_c = {0};
-    command_argv_push(&as_c, argv->items[0], NULL);
-    command_argv_push(&as_c, "-c", NULL);
+    command_argv_push(&as_c, argv->items[0]);
+    command_argv_push(&as_c, "-c");
     size_t n = strlen(line);
     /* Paketo writes `$@` unquoted; treat it as "$@". */
     if (n >= 3 && strcmp(line + n - 3, " $@") == 0) {
@@ -372,10 +367,10 @@ int command_unwrap_script(struct command_argv *argv, struct bp_error *err)
         free(line);
         line = quoted;
     }
-    command_argv_push(&as_c, line, NULL);
-    command_argv_push(&as_c, argv->items[1], NULL);
+    command_argv_push(&as_c, line);
+    command_argv_push(&as_c, argv->items[1]);
     for (size_t i = 2; i < argv->len; i++)
-        command_argv_push(&as_c, argv->items[i], NULL);
+        command_argv_push(&as_c, argv->items[i]);
     int rc = command_unwrap_shell(&as_c, NULL, err);
     if (rc == 1) {
         command_argv_free(argv);

@@ -18,8 +18,9 @@ struct command_argv {
 };
 
 void command_argv_free(struct command_argv *argv);
-int command_argv_push(struct command_argv *argv, const char *item, struct bp_error *err);
-int command_argv_copy(struct command_argv *dst, const struct command_argv *src, struct bp_error *err);
+/* Both copy the words; running out of memory aborts (common/xalloc.h). */
+void command_argv_push(struct command_argv *argv, const char *item);
+void command_argv_copy(struct command_argv *dst, const struct command_argv *src);
 
 enum command_split_result {
     COMMAND_SIMPLE = 0, /* argv holds the words: exec them directly */

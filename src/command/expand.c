@@ -67,10 +67,10 @@ static void push_field(struct scan *s)
     glob_t g;
     if (s->globby && glob(s->pattern.data ? s->pattern.data : "", 0, NULL, &g) == 0) {
         for (size_t i = 0; i < g.gl_pathc; i++)
-            command_argv_push(s->fields, g.gl_pathv[i], NULL);
+            command_argv_push(s->fields, g.gl_pathv[i]);
         globfree(&g);
     } else {
-        command_argv_push(s->fields, s->cur.data ? s->cur.data : "", NULL);
+        command_argv_push(s->fields, s->cur.data ? s->cur.data : "");
     }
     strbuf_reset(&s->cur);
     strbuf_reset(&s->pattern);
@@ -306,7 +306,7 @@ int command_expand_argv(const struct command_argv *argv, const char *marks,
     int rc = command_marks_parse(marks, argv->len, expand, err);
     for (size_t i = 0; rc == 0 && i < argv->len; i++) {
         if (!expand[i])
-            command_argv_push(out, argv->items[i], NULL);
+            command_argv_push(out, argv->items[i]);
         else
             rc = command_expand_word(argv->items[i], getenv_fn ? getenv_fn : environ_getenv, ctx,
                                      true, out, err);

@@ -132,11 +132,11 @@ static int tokenize(const char *line, struct command_line *out, struct bp_error 
         const char *word = (flags & COMMAND_WORD_EXPAND) ? src : (value.data ? value.data : "");
         if (assigning && is_assignment(src)) {
             push_flag(&cmd->env_flags, cmd->env.len, flags & COMMAND_WORD_EXPAND);
-            command_argv_push(&cmd->env, word, NULL);
+            command_argv_push(&cmd->env, word);
         } else {
             assigning = false;
             push_flag(&cmd->flags, cmd->argv.len, flags);
-            command_argv_push(&cmd->argv, word, NULL);
+            command_argv_push(&cmd->argv, word);
         }
         free(src);
         strbuf_free(&value);
@@ -344,7 +344,7 @@ int command_parse_shell_argv(const struct command_argv *argv, struct command_lin
         struct command_simple *last = &out->cmds[out->len - 1];
         for (size_t k = i + 2; k < argv->len; k++) {
             push_flag(&last->flags, last->argv.len, 0);
-            command_argv_push(&last->argv, argv->items[k], NULL);
+            command_argv_push(&last->argv, argv->items[k]);
         }
     }
     return 1;

@@ -35,7 +35,7 @@ void command_wrapped_free(struct command_wrapped *w)
 static void keep(struct command_wrapped *out, const struct command_argv *argv, size_t from, size_t to)
 {
     for (size_t i = from; i < to; i++)
-        command_argv_push(&out->prefix, argv->items[i], NULL);
+        command_argv_push(&out->prefix, argv->items[i]);
 }
 
 /* Options of tini / dumb-init, then an optional `--`: returns the index of
@@ -125,7 +125,7 @@ static long one_wrapper(const struct command_argv *argv, struct command_wrapped 
             keep(out, argv, 0, i);
         } else {
             for (size_t k = 1; k < i; k++)
-                command_argv_push(&out->env, argv->items[k], NULL);
+                command_argv_push(&out->env, argv->items[k]);
         }
         return (long)i;
     } else {
@@ -143,7 +143,7 @@ int command_see_through(const struct command_argv *argv, struct command_wrapped 
 {
     memset(out, 0, sizeof *out);
     struct command_argv rest = {0};
-    command_argv_copy(&rest, argv, NULL);
+    command_argv_copy(&rest, argv);
     int seen = 0;
     while (rest.len > 0) {
         long at = one_wrapper(&rest, out);
@@ -157,7 +157,7 @@ int command_see_through(const struct command_argv *argv, struct command_wrapped 
         }
         struct command_argv inner = {0};
         for (size_t i = (size_t)at; i < rest.len; i++)
-            command_argv_push(&inner, rest.items[i], NULL);
+            command_argv_push(&inner, rest.items[i]);
         command_argv_free(&rest);
         rest = inner;
     }

@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int strbuf_grow(struct strbuf *sb, size_t extra)
+static void strbuf_grow(struct strbuf *sb, size_t extra)
 {
     if (sb->len + extra + 1 <= sb->cap)
-        return 0;
+        return;
     size_t want = sb->len + extra + 1;
     size_t cap = sb->cap ? sb->cap : 64;
     while (cap < want) {
@@ -19,50 +19,48 @@ static int strbuf_grow(struct strbuf *sb, size_t extra)
     }
     sb->data = xreallocarray(sb->data, cap, 1);
     sb->cap = cap;
-    return 0;
 }
 
-int strbuf_append(struct strbuf *sb, const char *bytes, size_t n)
+void strbuf_append(struct strbuf *sb, const char *bytes, size_t n)
 {
-    if (strbuf_grow(sb, n) != 0)
-        return -1;
+    strbuf_grow(sb, n);
     if (n > 0)
         memcpy(sb->data + sb->len, bytes, n);
     sb->len += n;
     sb->data[sb->len] = '\0';
-    return 0;
 }
 
-int strbuf_append_str(struct strbuf *sb, const char *s)
+void strbuf_append_str(struct strbuf *sb, const char *s)
 {
-    return strbuf_append(sb, s, strlen(s));
+    strbuf_append(sb, s, strlen(s));
 }
 
-int strbuf_append_char(struct strbuf *sb, char c)
+void strbuf_append_char(struct strbuf *sb, char c)
 {
-    return strbuf_append(sb, &c, 1);
+    strbuf_append(sb, &c, 1);
 }
 
-int strbuf_vappendf(struct strbuf *sb, const char *fmt, va_list ap)
+void strbuf_vappendf(struct strbuf *sb, const char *fmt, va_list ap)
 {
     va_list copy;
     va_copy(copy, ap);
     int n = vsnprintf(NULL, 0, fmt, copy);
     va_end(copy);
-    if (n < 0 || strbuf_grow(sb, (size_t)n) != 0)
-        return -1;
+    /* vsnprintf fails for memory, for output past INT_MAX or for a format
+     * it rejects (a programming error): none is an input to report. */
+    if (n < 0)
+        xalloc_die();
+    strbuf_grow(sb, (size_t)n);
     vsnprintf(sb->data + sb->len, (size_t)n + 1, fmt, ap);
     sb->len += (size_t)n;
-    return 0;
 }
 
-int strbuf_appendf(struct strbuf *sb, const char *fmt, ...)
+void strbuf_appendf(struct strbuf *sb, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int rc = strbuf_vappendf(sb, fmt, ap);
+    strbuf_vappendf(sb, fmt, ap);
     va_end(ap);
-    return rc;
 }
 
 void strbuf_reset(struct strbuf *sb)

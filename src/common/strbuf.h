@@ -14,15 +14,15 @@ struct strbuf {
 
 #define STRBUF_INIT {NULL, 0, 0}
 
-/* Running out of memory aborts (common/xalloc.h). The appends still return
- * int so that callers can be moved over module by module; they return 0,
- * and -1 only when vsnprintf rejects a format. New code ignores the value. */
-int strbuf_append(struct strbuf *sb, const char *bytes, size_t n);
-int strbuf_append_str(struct strbuf *sb, const char *s);
-int strbuf_append_char(struct strbuf *sb, char c);
-int strbuf_appendf(struct strbuf *sb, const char *fmt, ...)
+/* The appends cannot fail: running out of memory aborts (common/xalloc.h),
+ * and so does a format vsnprintf rejects, which is a programming error. */
+void strbuf_append(struct strbuf *sb, const char *bytes, size_t n);
+void strbuf_append_str(struct strbuf *sb, const char *s);
+void strbuf_append_char(struct strbuf *sb, char c);
+void strbuf_appendf(struct strbuf *sb, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-int strbuf_vappendf(struct strbuf *sb, const char *fmt, va_list ap);
+void strbuf_vappendf(struct strbuf *sb, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 void strbuf_reset(struct strbuf *sb);
 /* A new malloc'd formatted string; never NULL (see xalloc.h). */
 char *str_format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -167,10 +167,7 @@ void debugger_address_join(char *out, size_t out_len, const char *host, int port
 
 void debugger_push(struct command_argv *out, const char *word)
 {
-    /* command_argv_push still reports allocation failure; this tree's
-     * policy is to abort on it (common/xalloc.h). */
-    if (command_argv_push(out, word, NULL) != 0)
-        xalloc_die();
+    command_argv_push(out, word);
 }
 
 int debugger_port_of(int default_port, const char *value)

@@ -156,27 +156,6 @@ done:
     return rc;
 }
 
-/* The toml builders still report allocation failure (NULL, -1); this
- * tree's policy is to abort on it (common/xalloc.h). */
-static struct toml_value *must(struct toml_value *v)
-{
-    if (v == NULL)
-        xalloc_die();
-    return v;
-}
-
-static void set(struct toml_value *table, const char *key, struct toml_value *value)
-{
-    if (toml_table_set(table, key, must(value)) != 0)
-        xalloc_die();
-}
-
-static void push(struct toml_value *array, struct toml_value *value)
-{
-    if (toml_array_push(array, must(value)) != 0)
-        xalloc_die();
-}
-
 struct toml_value *debugtools_metadata(const struct debugtools_layer *l, struct bp_error *err)
 {
     const struct deps_dependency *deps[DEBUGTOOLS_MAX];
@@ -185,11 +164,11 @@ struct toml_value *debugtools_metadata(const struct debugtools_layer *l, struct 
     char launcher_sha[65];
     if (file_sha256(l->launcher_path, launcher_sha, err) != 0)
         return NULL;
-    struct toml_value *meta = must(deps_layer_metadata(deps, l->tools_len));
-    struct toml_value *wrappers = must(toml_new_array()), *links = must(toml_new_table()),
-                      *jdwp = must(toml_new_array());
-    set(meta, "layout", toml_new_integer(DEBUGTOOLS_LAYOUT_VERSION));
-    set(meta, "launcher-sha256", toml_new_string(launcher_sha));
+    struct toml_value *meta = deps_layer_metadata(deps, l->tools_len);
+    struct toml_value *wrappers = toml_new_array(), *links = toml_new_table(),
+                      *jdwp = toml_new_array();
+    toml_table_set(meta, "layout", toml_new_integer(DEBUGTOOLS_LAYOUT_VERSION));
+    toml_table_set(meta, "launcher-sha256", toml_new_string(launcher_sha));
     /* a new preload or bind choice must rebuild the layer too */
     unsigned char digest[32];
     char preload_sha[65];
@@ -198,42 +177,33 @@ struct toml_value *debugtools_metadata(const struct debugtools_layer *l, struct 
                EVP_sha256(), NULL);
     for (unsigned i = 0; i < 32; i++)
         snprintf(preload_sha + 2 * i, 3, "%02x", digest[i]);
-    set(meta, "node-preload-sha256", toml_new_string(preload_sha));
-    set(meta, "bind-explicit", toml_new_bool(l->bind_explicit));
-    struct toml_value *lenv = must(toml_new_array());
-    set(meta, "launch-env", lenv);
+    toml_table_set(meta, "node-preload-sha256", toml_new_string(preload_sha));
+    toml_table_set(meta, "bind-explicit", toml_new_bool(l->bind_explicit));
+    struct toml_value *lenv = toml_new_array();
+    toml_table_set(meta, "launch-env", lenv);
     for (size_t i = 0; i < l->launch_env_len; i++) {
-        struct toml_value *t = must(toml_new_table());
-        push(lenv, t);
-        set(t, "type", toml_new_string(l->launch_env[i].process_type));
-        set(t, "name", toml_new_string(l->launch_env[i].name));
-        set(t, "value", toml_new_string(l->launch_env[i].value));
+        struct toml_value *t = toml_new_table();
+        toml_array_push(lenv, t);
+        toml_table_set(t, "type", toml_new_string(l->launch_env[i].process_type));
+        toml_table_set(t, "name", toml_new_string(l->launch_env[i].name));
+        toml_table_set(t, "value", toml_new_string(l->launch_env[i].value));
     }
-    set(meta, "wrappers", wrappers);
-    set(meta, "links", links);
-    set(meta, "jdwp", jdwp);
+    toml_table_set(meta, "wrappers", wrappers);
+    toml_table_set(meta, "links", links);
+    toml_table_set(meta, "jdwp", jdwp);
     for (size_t i = 0; i < l->wrappers_len; i++)
-        push(wrappers, toml_new_string(l->wrappers[i]));
+        toml_array_push(wrappers, toml_new_string(l->wrappers[i]));
     for (size_t i = 0; i < l->links_len; i++)
-        set(links, l->links[i].name, toml_new_string(l->links[i].target));
+        toml_table_set(links, l->links[i].name, toml_new_string(l->links[i].target));
     for (size_t i = 0; i < l->jdwp_len; i++) {
-        struct toml_value *t = must(toml_new_table());
-        push(jdwp, t);
-        set(t, "type", toml_new_string(l->jdwp[i].process_type));
-        set(t, "bind", toml_new_string(l->jdwp[i].bind));
-        set(t, "port", toml_new_integer(l->jdwp[i].port));
-        set(t, "suspend", toml_new_bool(l->jdwp[i].suspend));
+        struct toml_value *t = toml_new_table();
+        toml_array_push(jdwp, t);
+        toml_table_set(t, "type", toml_new_string(l->jdwp[i].process_type));
+        toml_table_set(t, "bind", toml_new_string(l->jdwp[i].bind));
+        toml_table_set(t, "port", toml_new_integer(l->jdwp[i].port));
+        toml_table_set(t, "suspend", toml_new_bool(l->jdwp[i].suspend));
     }
     return meta;
-}
-
-/* path_join, aborting when out of memory (common/xalloc.h's policy). */
-static char *join(const char *a, const char *b)
-{
-    char *path = path_join(a, b);
-    if (path == NULL)
-        xalloc_die();
-    return path;
 }
 
 static int copy_file(const char *from, const char *to, mode_t mode, struct bp_error *err)
@@ -251,7 +221,7 @@ static int copy_file(const char *from, const char *to, mode_t mode, struct bp_er
 
 static int make_symlink(const char *target, const char *dir, const char *name, struct bp_error *err)
 {
-    char *path = join(dir, name);
+    char *path = path_join(dir, name);
     int rc = symlink(target, path) == 0 ? 0 : error_set(err, "linking %s -> %s: %s", path, target, strerror(errno));
     free(path);
     return rc;
@@ -259,7 +229,7 @@ static int make_symlink(const char *target, const char *dir, const char *name, s
 
 static int write_text(const char *dir, const char *name, const char *text, struct bp_error *err)
 {
-    char *path = join(dir, name);
+    char *path = path_join(dir, name);
     int rc = file_write_atomic(path, text, strlen(text), 0644, err);
     free(path);
     return rc;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/xalloc.h"
 #include "toml/toml.h"
 
 struct entry_ctx {
@@ -73,9 +74,7 @@ static int take_string(const struct entry_ctx *e, const struct toml_value *t, co
         return entry_fail(e, key, "empty");
     if (len == 0)
         return 0;
-    *out = strdup(s);
-    if (*out == NULL)
-        return entry_fail(e, key, "out of memory");
+    *out = xstrdup(s);
     return 0;
 }
 
@@ -105,27 +104,18 @@ static int parse_checksum(const struct entry_ctx *e, const char *key, const char
         return entry_fail(e, key, "expected \"sha256:<64 hex digits>\", got \"%s\"", text);
     if (!is_hex64(hex))
         return entry_fail(e, key, "\"%s\" is not a sha256 (64 hex digits)", text);
-    *out = strdup(hex);
-    if (*out == NULL)
-        return entry_fail(e, key, "out of memory");
+    *out = xstrdup(hex);
     lowercase(*out);
     return 0;
 }
 
-static int push_unique(char ***list, size_t *n, const char *s)
+static void push_unique(char ***list, size_t *n, const char *s)
 {
     for (size_t i = 0; i < *n; i++)
         if (strcmp((*list)[i], s) == 0)
-            return 0;
-    char **grown = realloc(*list, (*n + 1) * sizeof **list);
-    if (grown == NULL)
-        return -1;
-    *list = grown;
-    grown[*n] = strdup(s);
-    if (grown[*n] == NULL)
-        return -1;
-    (*n)++;
-    return 0;
+            return;
+    *list = xreallocarray(*list, *n + 1, sizeof **list);
+    (*list)[(*n)++] = xstrdup(s);
 }
 
 /* purl + purls (or cpe + cpes) into one list, the array first. */
@@ -141,8 +131,7 @@ static int take_string_list(const struct entry_ctx *e, const struct toml_value *
             const char *s;
             if (!toml_get_string(toml_array_at(arr, i), &s) || s[0] == '\0')
                 return entry_fail(e, plural, "element %zu is not a non-empty string", i + 1);
-            if (push_unique(list, n, s) != 0)
-                return entry_fail(e, plural, "out of memory");
+            push_unique(list, n, s);
         }
     }
     const struct toml_value *one = toml_table_get(t, singular);
@@ -150,8 +139,7 @@ static int take_string_list(const struct entry_ctx *e, const struct toml_value *
         const char *s;
         if (!toml_get_string(one, &s) || s[0] == '\0')
             return entry_fail(e, singular, "expected a non-empty string");
-        if (push_unique(list, n, s) != 0)
-            return entry_fail(e, singular, "out of memory");
+        push_unique(list, n, s);
     }
     return 0;
 }
@@ -168,9 +156,7 @@ static int take_licenses(const struct entry_ctx *e, const struct toml_value *t,
     size_t n = toml_array_len(arr);
     if (n == 0)
         return 0;
-    d->licenses = calloc(n, sizeof *d->licenses);
-    if (d->licenses == NULL)
-        return entry_fail(e, "licenses", "out of memory");
+    d->licenses = xcalloc(n, sizeof *d->licenses);
     for (size_t i = 0; i < n; i++) {
         const struct toml_value *item = toml_array_at(arr, i);
         const char *type = NULL, *uri = NULL;
@@ -188,11 +174,8 @@ static int take_licenses(const struct entry_ctx *e, const struct toml_value *t,
                               i + 1);
         }
         struct deps_license *l = &d->licenses[d->n_licenses++];
-        l->type = type != NULL && type[0] != '\0' ? strdup(type) : NULL;
-        l->uri = uri != NULL && uri[0] != '\0' ? strdup(uri) : NULL;
-        if ((type != NULL && type[0] != '\0' && l->type == NULL) ||
-            (uri != NULL && uri[0] != '\0' && l->uri == NULL))
-            return entry_fail(e, "licenses", "out of memory");
+        l->type = type != NULL && type[0] != '\0' ? xstrdup(type) : NULL;
+        l->uri = uri != NULL && uri[0] != '\0' ? xstrdup(uri) : NULL;
     }
     return 0;
 }
@@ -275,13 +258,13 @@ static int parse_entry(const struct entry_ctx *base, const struct toml_value *t,
     char buf[64];
     const char *norm = deps_arch_normalize(arch, buf, sizeof buf);
     free(arch);
-    if (norm != NULL && (d->arch = strdup(norm)) == NULL)
-        return entry_fail(&e, "arch", "out of memory");
+    if (norm != NULL)
+        d->arch = xstrdup(norm);
 
     if (take_string(&e, t, "os", false, &d->os) != 0)
         return -1;
-    if (d->os == NULL && (d->os = strdup("linux")) == NULL)
-        return entry_fail(&e, "os", "out of memory");
+    if (d->os == NULL)
+        d->os = xstrdup("linux");
     lowercase(d->os);
 
     if (take_string(&e, t, "libc", false, &d->libc) != 0)
@@ -346,8 +329,8 @@ static int parse_entry(const struct entry_ctx *base, const struct toml_value *t,
         take_string_list(&e, t, "cpes", "cpe", &d->cpes, &d->n_cpes) != 0 ||
         take_licenses(&e, t, d) != 0)
         return -1;
-    if (d->n_purls > 0 && (d->purl = strdup(d->purls[0])) == NULL)
-        return entry_fail(&e, "purls", "out of memory");
+    if (d->n_purls > 0)
+        d->purl = xstrdup(d->purls[0]);
     return 0;
 }
 
@@ -408,9 +391,7 @@ int deps_catalog_from_toml(const struct toml_value *root, const char *name,
     size_t n = toml_array_len(list);
     if (n == 0)
         return 0;
-    cat->items = calloc(n, sizeof *cat->items);
-    if (cat->items == NULL)
-        return error_set(err, "%s: out of memory", name);
+    cat->items = xcalloc(n, sizeof *cat->items);
     for (size_t i = 0; i < n; i++) {
         struct entry_ctx e = {name, i, NULL, NULL, err};
         struct deps_dependency *d = &cat->items[i];

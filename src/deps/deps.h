@@ -122,7 +122,7 @@ int deps_install(const struct deps_dependency *dep, const struct deps_fetch_opti
 
 /* A [metadata] table for a layer holding these dependencies:
  * dependencies = [{id, name, version, sha256}, ...], so a rebuild with the
- * same choice reuses the layer. Caller frees with toml_free; NULL on OOM. */
+ * same choice reuses the layer. Caller frees with toml_free; never NULL. */
 struct toml_value *deps_layer_metadata(const struct deps_dependency *const *deps, size_t n);
 
 /* CycloneDX 1.4 JSON SBOM <layers>/<layer_name>.sbom.cdx.json listing each

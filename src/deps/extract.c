@@ -160,10 +160,8 @@ int deps_extract_archive(const char *archive_path, enum deps_archive_kind kind,
     char partial[4096] = "";
     struct archive *in = archive_read_new();
     struct archive *out = archive_write_disk_new();
-    if (in == NULL || out == NULL) {
-        error_set(err, "extracting %s: out of memory", label);
-        goto cleanup;
-    }
+    if (in == NULL || out == NULL)
+        xalloc_die(); /* libarchive's constructors fail only for memory */
     if (kind == DEPS_ARCHIVE_ZIP) {
         /* The seekable reader trusts the central directory, as unzip and
          * pip do, not local headers a crafted file could disagree with. */
@@ -360,12 +358,8 @@ int deps_install_single_file(const char *src_path, const char *dest_dir, const c
         strcmp(name, "..") == 0)
         return error_set(err, "installing %s: \"%s\" is not a file name", src_path, name);
     char *dest = path_join(dest_dir, name);
-    char *buf = malloc(READ_BLOCK);
+    char *buf = xmalloc(READ_BLOCK);
     int in = -1, out = -1, rc = -1;
-    if (dest == NULL || buf == NULL) {
-        error_set(err, "installing %s: out of memory", src_path);
-        goto cleanup;
-    }
     in = open(src_path, O_RDONLY | O_CLOEXEC);
     if (in < 0) {
         error_set(err, "reading %s: %s", src_path, strerror(errno));

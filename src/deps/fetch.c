@@ -109,12 +109,11 @@ int deps_sha256_file(const char *path, char sha256_hex[65], struct bp_error *err
     if (fd < 0)
         return error_set(err, "reading %s: %s", path, strerror(errno));
     EVP_MD_CTX *md = EVP_MD_CTX_new();
-    unsigned char *buf = malloc(1 << 20);
+    /* OpenSSL fails these only for memory: the same policy as xalloc */
+    if (md == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
+        xalloc_die();
+    unsigned char *buf = xmalloc(1 << 20);
     int rc = 0;
-    if (md == NULL || buf == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
-        rc = error_set(err, "hashing %s: out of memory", path);
-        goto cleanup;
-    }
     for (;;) {
         ssize_t n = read(fd, buf, 1 << 20);
         if (n < 0 && errno == EINTR)
@@ -202,16 +201,12 @@ static int ca_blob(CURL *curl, const char *bindings_root, struct strbuf *pem, in
         size_t len = 0;
         struct bp_error ignored;
         if (file_read_all(system_path, CA_BUNDLE_MAX, &text, &len, &ignored) == 0) {
-            rc = strbuf_append(pem, text, len) == 0 && strbuf_append_char(pem, '\n') == 0 ? 0 : -1;
+            strbuf_append(pem, text, len);
+            strbuf_append_char(pem, '\n');
             free(text);
-            if (rc != 0) {
-                rc = error_set(err, "CA certificates: out of memory");
-                goto cleanup;
-            }
         }
     }
-    if (strbuf_append(pem, extra.data, extra.len) != 0)
-        rc = error_set(err, "CA certificates: out of memory");
+    strbuf_append(pem, extra.data, extra.len);
 cleanup:
     strbuf_free(&extra);
     return rc;
@@ -308,10 +303,8 @@ int deps_fetch_url(const char *url, const struct deps_fetch_options *opt,
     struct strbuf pem = STRBUF_INIT;
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     CURL *curl = curl_easy_init();
-    if (md == NULL || curl == NULL) {
-        error_set(err, "downloading %s: out of memory", shown);
-        goto cleanup;
-    }
+    if (md == NULL || curl == NULL)
+        xalloc_die(); /* both fail only for memory */
     int ca_count = 0;
     if (ca_blob(curl, bindings_root, &pem, &ca_count, err) != 0)
         goto cleanup;

@@ -60,7 +60,7 @@ static char *offline_path(const char *buildpack_dir, const struct deps_dependenc
     if (!file_is_dir(dir))
         return NULL;
     char *name = uri_basename(dep->uri);
-    char *path = name != NULL && name[0] != '\0' ? path_join(dir, name) : NULL;
+    char *path = name[0] != '\0' ? path_join(dir, name) : NULL;
     free(name);
     struct stat st;
     if (path != NULL && stat(path, &st) == 0 && S_ISREG(st.st_mode))
@@ -112,11 +112,7 @@ int deps_install(const struct deps_dependency *dep, const struct deps_fetch_opti
     int fd = -1;
     bool staged = false;
 
-    char *dest_copy = strdup(dest_dir);
-    if (dest_copy == NULL) {
-        error_set(err, "installing %s: out of memory", dep->id);
-        goto cleanup;
-    }
+    char *dest_copy = xstrdup(dest_dir);
     parent = strdup(dirname(dest_copy));
     free(dest_copy);
     if (parent == NULL || file_mkdirs(parent, err) != 0)
@@ -167,10 +163,6 @@ int deps_install(const struct deps_dependency *dep, const struct deps_fetch_opti
         const char *base = strrchr(dest_dir, '/');
         base = base ? base + 1 : dest_dir;
         download = str_format("%s/.%s.download.%ld", parent, base, (long)getpid());
-        if (download == NULL) {
-            error_set(err, "installing %s: out of memory", dep->id);
-            goto cleanup;
-        }
         fd = open(download, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         if (fd < 0) {
             error_set(err, "downloading %s: creating %s: %s", shown, download, strerror(errno));
@@ -202,10 +194,6 @@ int deps_install(const struct deps_dependency *dep, const struct deps_fetch_opti
     enum deps_archive_kind kind = deps_archive_kind_of(dep->uri);
     log_detail("%s to %s", kind != DEPS_ARCHIVE_NONE ? "Expanding" : "Copying", dest_dir);
     staging = str_format("%s.part.%ld", dest_dir, (long)getpid());
-    if (staging == NULL) {
-        error_set(err, "installing %s: out of memory", dep->id);
-        goto cleanup;
-    }
     if (file_remove_tree(staging, err) != 0)
         goto cleanup;
     /* chmod: the umask must not narrow what the app's uid may enter. */
@@ -220,10 +208,6 @@ int deps_install(const struct deps_dependency *dep, const struct deps_fetch_opti
             goto cleanup;
     } else {
         file_name = uri_basename(dep->uri);
-        if (file_name == NULL) {
-            error_set(err, "installing %s: out of memory", dep->id);
-            goto cleanup;
-        }
         if (deps_install_single_file(archive_path, staging, file_name, max_bytes, err) != 0)
             goto cleanup;
     }

@@ -9,6 +9,7 @@
 
 #include "common/error.h"
 #include "common/strbuf.h"
+#include "common/xalloc.h"
 #include "deps/deps.h"
 
 /* ---- versions (version.c) --------------------------------------------- */
@@ -75,7 +76,8 @@ int deps_mirror_uri(const struct deps_fetch_options *opt, const char *bindings_r
  * *count gets the number of files. */
 int deps_binding_ca_certs(const char *bindings_root, struct strbuf *pem, int *count,
                           struct bp_error *err);
-/* %XX-decodes s[0..len) into a malloc'd string (%00 stays as it is). */
+/* %XX-decodes s[0..len) into a malloc'd string (%00 stays as it is); never
+ * NULL. */
 char *deps_percent_decode(const char *s, size_t len);
 /* Copies url into out with any user:password replaced by "***". */
 void deps_redact_url(const char *url, char *out, size_t n);

@@ -14,43 +14,25 @@
 #define BP_VERSION "0.0.0"
 #endif
 
-static int set_string(struct toml_value *t, const char *key, const char *value)
+static void set_string(struct toml_value *t, const char *key, const char *value)
 {
-    if (value == NULL)
-        return 0;
-    return toml_table_set(t, key, toml_new_string(value));
+    if (value != NULL)
+        toml_table_set(t, key, toml_new_string(value));
 }
 
 struct toml_value *deps_layer_metadata(const struct deps_dependency *const *deps, size_t n)
 {
     struct toml_value *root = toml_new_table();
     struct toml_value *list = toml_new_array();
-    if (root == NULL || list == NULL) {
-        toml_free(root);
-        toml_free(list);
-        return NULL;
-    }
     for (size_t i = 0; i < n; i++) {
         struct toml_value *item = toml_new_table();
-        if (item == NULL || set_string(item, "id", deps[i]->id) != 0 ||
-            set_string(item, "name", deps[i]->name) != 0 ||
-            set_string(item, "version", deps[i]->version) != 0 ||
-            set_string(item, "sha256", deps[i]->sha256) != 0) {
-            toml_free(item);
-            toml_free(list);
-            toml_free(root);
-            return NULL;
-        }
-        if (toml_array_push(list, item) != 0) { /* frees item */
-            toml_free(list);
-            toml_free(root);
-            return NULL;
-        }
+        set_string(item, "id", deps[i]->id);
+        set_string(item, "name", deps[i]->name);
+        set_string(item, "version", deps[i]->version);
+        set_string(item, "sha256", deps[i]->sha256);
+        toml_array_push(list, item);
     }
-    if (toml_table_set(root, "dependencies", list) != 0) {
-        toml_free(root);
-        return NULL;
-    }
+    toml_table_set(root, "dependencies", list);
     return root;
 }
 
@@ -129,18 +111,10 @@ int deps_write_sbom(const char *layers_dir, const char *layer_name,
     if (snprintf(path, sizeof path, "%s/%s.sbom.cdx.json", layers_dir, layer_name) >=
         (int)sizeof path)
         return error_set(err, "%s/%s.sbom.cdx.json: path too long", layers_dir, layer_name);
-    int rc = -1;
-    char *text = NULL;
     json_t *doc = json_object(), *meta = json_object(), *tools = json_array(),
            *tool = json_object(), *components = json_array();
-    if (doc == NULL || meta == NULL || tools == NULL || tool == NULL || components == NULL) {
-        json_decref(meta);
-        json_decref(tools);
-        json_decref(tool);
-        json_decref(components);
-        error_set(err, "writing %s: out of memory", path);
-        goto cleanup;
-    }
+    if (doc == NULL || meta == NULL || tools == NULL || tool == NULL || components == NULL)
+        xalloc_die();
     int bad = 0;
     bad |= put(doc, "bomFormat", json_string("CycloneDX"));
     bad |= put(doc, "specVersion", json_string("1.4"));
@@ -154,27 +128,17 @@ int deps_write_sbom(const char *layers_dir, const char *layer_name,
     for (size_t i = 0; i < n; i++)
         bad |= json_array_append_new(components, component(deps[i]));
     bad |= put(doc, "components", components);
-    if (bad != 0) {
-        error_set(err, "writing %s: out of memory", path);
-        goto cleanup;
-    }
-    text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    if (text == NULL) {
-        error_set(err, "writing %s: out of memory", path);
-        goto cleanup;
-    }
-    size_t len = strlen(text);
+    /* Every string here came through the TOML parser, which refuses
+     * invalid UTF-8, so jansson can fail only for memory. */
+    if (bad != 0)
+        xalloc_die();
+    char *dumped = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    if (dumped == NULL)
+        xalloc_die();
     /* A trailing newline, as every other file the buildpack writes has. */
-    char *with_nl = realloc(text, len + 2);
-    if (with_nl == NULL) {
-        error_set(err, "writing %s: out of memory", path);
-        goto cleanup;
-    }
-    text = with_nl;
-    text[len] = '\n';
-    text[len + 1] = '\0';
-    rc = file_write_atomic(path, text, len + 1, 0644, err);
-cleanup:
+    char *text = xasprintf("%s\n", dumped);
+    free(dumped);
+    int rc = file_write_atomic(path, text, strlen(text), 0644, err);
     free(text);
     json_decref(doc);
     return rc;

@@ -224,11 +224,11 @@ static void fail_listing(const struct deps_catalog *cat, const struct deps_query
     strbuf_appendf(&sb, ")");
 
     size_t n = 0;
-    const struct deps_dependency **same = calloc(cat->len ? cat->len : 1, sizeof *same);
-    for (size_t i = 0; same != NULL && i < cat->len; i++)
+    const struct deps_dependency **same = xcalloc(cat->len ? cat->len : 1, sizeof *same);
+    for (size_t i = 0; i < cat->len; i++)
         if (strcmp(cat->items[i].id, q->id) == 0)
             same[n++] = &cat->items[i];
-    if (same != NULL && n > 0) {
+    if (n > 0) {
         qsort(same, n, sizeof *same, compare_for_listing);
         strbuf_appendf(&sb, "; available: ");
         for (size_t i = 0; i < n; i++) {
@@ -252,7 +252,7 @@ static void fail_listing(const struct deps_catalog *cat, const struct deps_query
             strbuf_append_char(&sb, ')');
     }
     free(same);
-    error_set(err, "%s", sb.data ? sb.data : "no dependency fits (out of memory)");
+    error_set(err, "%s", sb.data);
     strbuf_free(&sb);
 }
 

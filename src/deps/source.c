@@ -50,8 +50,6 @@ static int read_binding_file(const char *dir, const char *file, char **out, stru
 {
     *out = NULL;
     char *path = path_join(dir, file);
-    if (path == NULL)
-        return error_set(err, "%s: out of memory", dir);
     int rc = 0;
     struct stat st;
     if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
@@ -85,9 +83,7 @@ static int each_binding(const char *root, const char *type,
     for (int i = 0; i < n && rc == 0; i++) {
         char *dir = path_join(root, names[i]->d_name);
         char *t = NULL;
-        if (dir == NULL) {
-            rc = error_set(err, "%s: out of memory", root);
-        } else if (file_is_dir(dir) && (rc = read_binding_file(dir, "type", &t, err)) == 0 &&
+        if (file_is_dir(dir) && (rc = read_binding_file(dir, "type", &t, err)) == 0 &&
                    t != NULL && strcasecmp(t, type) == 0) {
             rc = fn(dir, names[i]->d_name, ctx, err);
         }
@@ -214,9 +210,7 @@ void deps_redact_url(const char *url, char *out, size_t n)
 
 char *deps_percent_decode(const char *s, size_t len)
 {
-    char *out = malloc(len + 1);
-    if (out == NULL)
-        return NULL;
+    char *out = xmalloc(len + 1);
     size_t j = 0;
     for (size_t i = 0; i < len; i++) {
         if (s[i] == '%' && i + 2 < len && isxdigit((unsigned char)s[i + 1]) &&
@@ -361,10 +355,6 @@ int deps_mirror_uri(const struct deps_fetch_options *opt, const char *bindings_r
         strbuf_append(&sb, path, path_len);
     }
     strbuf_append_str(&sb, u.rest);
-    if (sb.data == NULL) {
-        rc = error_set(err, "%s: out of memory", uri);
-        goto cleanup;
-    }
     *out = strbuf_detach(&sb);
 cleanup:
     strbuf_free(&sb);
@@ -401,18 +391,16 @@ static int collect_certs(const char *dir, const char *name, void *ctx, struct bp
         char *text = NULL;
         size_t len = 0;
         struct stat st;
-        if (path == NULL) {
-            rc = error_set(err, "%s: out of memory", dir);
-        } else if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+        if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
             rc = file_read_all(path, BINDING_FILE_MAX, &text, &len, err);
             if (rc == 0 && strstr(text, "-----BEGIN CERTIFICATE-----") == NULL)
                 rc = error_set(err, "ca-certificates binding file %s holds no PEM certificate",
                                path);
-            if (rc == 0 && (strbuf_append(c->pem, text, len) != 0 ||
-                            strbuf_append_char(c->pem, '\n') != 0))
-                rc = error_set(err, "%s: out of memory", path);
-            if (rc == 0)
+            if (rc == 0) {
+                strbuf_append(c->pem, text, len);
+                strbuf_append_char(c->pem, '\n');
                 c->count++;
+            }
         }
         free(text);
         free(path);

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/xalloc.h"
+
 /* Copies at most n bytes of s into a fixed field, always terminated. */
 static void copy_field(char *dst, size_t cap, const char *s, size_t n)
 {
@@ -280,11 +282,7 @@ int elf_parse_modinfo(const char *text, size_t len, struct elf_go_info *info,
     size_t line_no = 1;
     size_t pos = 0;
 
-    buf = malloc(len + 1);
-    if (buf == NULL) {
-        fail(why, why_size, 0, "out of memory");
-        goto cleanup;
-    }
+    buf = xmalloc(len + 1);
     while (pos < len) {
         const char *line = text + pos;
         const char *nl = memchr(line, '\n', len - pos);
@@ -337,11 +335,7 @@ int elf_parse_modinfo(const char *text, size_t len, struct elf_go_info *info,
             } else if (equals(key, key_len, "-gcflags")) {
                 copy_field(info->gcflags, sizeof info->gcflags, value, value_len);
                 free(gcflags);
-                gcflags = strndup(value, value_len);
-                if (gcflags == NULL) {
-                    fail(why, why_size, line_no, "out of memory");
-                    goto cleanup;
-                }
+                gcflags = xstrndup(value, value_len);
             }
         }
         line_no++;

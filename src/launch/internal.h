@@ -57,8 +57,6 @@ void launch_plan_exec(struct launch_plan *plan, const char *path, struct command
 void launch_say_listening(struct launch_plan *plan, const struct launch_settings *s,
                           const char *what, const char *address, bool suspended);
 
-/* path_join that aborts when out of memory, like xalloc. */
-char *launch_path_join(const char *a, const char *b);
 /* The real tool for name: the target of <layer>/real/<name> (relative targets
  * are taken from real/), malloc'd; NULL with err set when it is missing or
  * not executable. */

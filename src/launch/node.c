@@ -10,6 +10,7 @@
 
 #include <unistd.h>
 
+#include "common/fileio.h"
 #include "common/xalloc.h"
 #include "launch/internal.h"
 
@@ -307,7 +308,7 @@ int launch_plan_pm(struct launch_ctx *ctx, struct launch_plan *plan, struct bp_e
         launch_push(&argv, ctx->argv[i]);
     launch_plan_exec(plan, pm, &argv);
 
-    char *preload = launch_path_join(ctx->layer_dir, "node/preload.js");
+    char *preload = path_join(ctx->layer_dir, "node/preload.js");
     launch_settings_read(ctx, plan);
     if (ctx->settings.enabled && access(preload, R_OK) != 0) {
         launch_say(plan, "%s is missing; starting the app without the debugger", preload);

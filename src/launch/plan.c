@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/fileio.h"
 #include "common/xalloc.h"
 #include "launch/internal.h"
 
@@ -134,7 +135,7 @@ static char *find_on_path(const struct launch_ctx *ctx, const char *cmd)
     for (const char *p = path;;) {
         size_t n = strcspn(p, ":");
         char *dir = n == 0 ? xstrdup(".") : xstrndup(p, n);
-        char *full = launch_path_join(dir, cmd);
+        char *full = path_join(dir, cmd);
         free(dir);
         struct stat st;
         if (access(full, X_OK) == 0 && stat(full, &st) == 0 && S_ISREG(st.st_mode))

@@ -164,7 +164,7 @@ int launch_plan_python(struct launch_ctx *ctx, struct launch_plan *plan, struct 
     char *python = launch_real_tool(ctx, ctx->name, err);
     if (python == NULL)
         return -1;
-    char *dir = launch_path_join(ctx->layer_dir, what);
+    char *dir = path_join(ctx->layer_dir, what);
     char why[DEBUGGER_HOST_MAX + 200];
     launch_settings_read(ctx, plan);
     if (ctx->settings.enabled && cannot_debug(ctx, &d, dir, what, why, sizeof why) != NULL) {

@@ -14,10 +14,7 @@
 
 void launch_push(struct command_argv *v, const char *s)
 {
-    /* command_argv_push still reports allocation failure; this tree's
-     * policy is to abort on it (common/xalloc.h). */
-    if (command_argv_push(v, s, NULL) != 0)
-        xalloc_die();
+    command_argv_push(v, s);
 }
 
 void launch_pushf(struct command_argv *v, const char *fmt, ...)
@@ -81,18 +78,10 @@ void launch_plan_exec(struct launch_plan *plan, const char *path, struct command
     argv->len = 0;
 }
 
-char *launch_path_join(const char *a, const char *b)
-{
-    char *path = path_join(a, b); /* NULL only when out of memory */
-    if (path == NULL)
-        xalloc_die();
-    return path;
-}
-
 char *launch_real_tool(const struct launch_ctx *ctx, const char *name, struct bp_error *err)
 {
-    char *real_dir = launch_path_join(ctx->layer_dir, "real");
-    char *link = launch_path_join(real_dir, name);
+    char *real_dir = path_join(ctx->layer_dir, "real");
+    char *link = path_join(real_dir, name);
     char *path = NULL;
     char target[PATH_MAX];
     /* The target, not the link: CPython finds its prefix (and a venv its
@@ -100,7 +89,7 @@ char *launch_real_tool(const struct launch_ctx *ctx, const char *name, struct bp
     ssize_t n = readlink(link, target, sizeof target - 1);
     if (n >= 0) {
         target[n] = '\0';
-        path = target[0] == '/' ? xstrdup(target) : launch_path_join(real_dir, target);
+        path = target[0] == '/' ? xstrdup(target) : path_join(real_dir, target);
     } else if (errno == EINVAL) {
         path = xstrdup(link); /* a plain file stands for itself */
     } else {

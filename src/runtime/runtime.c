@@ -48,8 +48,8 @@ int runtime_plan_process(const struct runtime_process *rp, const struct runtime_
     memset(plan, 0, sizeof *plan);
     if (rp->argv.len == 0) {
         struct command_argv all = {0};
-        command_argv_copy(&all, &rp->original->command, NULL);
-        command_argv_copy(&all, &rp->original->args, NULL);
+        command_argv_copy(&all, &rp->original->command);
+        command_argv_copy(&all, &rp->original->args);
         char *shown = command_join(&all);
         command_argv_free(&all);
         snprintf(why, why_len, "its command needs a shell for %s (%s); no runtime can be read "

@@ -20,19 +20,7 @@ const char *runtime_basename(const char *path)
 
 void runtime_push(struct command_argv *argv, const char *word)
 {
-    /* command_argv_push still reports allocation failure; this tree's
-     * policy is to abort on it (common/xalloc.h). */
-    if (command_argv_push(argv, word, NULL) != 0)
-        xalloc_die();
-}
-
-/* path_join, aborting when out of memory like xalloc. */
-static char *join(const char *a, const char *b)
-{
-    char *path = path_join(a, b);
-    if (path == NULL)
-        xalloc_die();
-    return path;
+    command_argv_push(argv, word);
 }
 
 static bool is_executable_file(const char *path)
@@ -46,7 +34,7 @@ char *runtime_resolve_command(const char *name, const char *dir, const char *pat
     if (name[0] == '/')
         return file_exists(name) ? xstrdup(name) : NULL;
     if (strchr(name, '/') != NULL) {
-        char *path = dir ? join(dir, name) : NULL;
+        char *path = dir ? path_join(dir, name) : NULL;
         if (path != NULL && !file_exists(path)) {
             free(path);
             path = NULL;
@@ -106,7 +94,7 @@ char *runtime_resolve_launch(const struct runtime_process *rp, const struct runt
         const char *dir = rp->workdir ? rp->workdir : ctx->app_dir;
         char *relative_dir = NULL;
         if (dir != NULL && dir[0] != '/' && ctx->app_dir != NULL)
-            dir = relative_dir = join(ctx->app_dir, dir);
+            dir = relative_dir = path_join(ctx->app_dir, dir);
         char *path = runtime_resolve_command(argv0, dir, ctx->path_env);
         free(relative_dir);
         if (path == NULL && why != NULL)
@@ -115,7 +103,7 @@ char *runtime_resolve_launch(const struct runtime_process *rp, const struct runt
     }
     char *workdir = NULL;
     if (rp->workdir != NULL && rp->workdir[0] != '/')
-        workdir = join(ctx->app_dir, rp->workdir);
+        workdir = path_join(ctx->app_dir, rp->workdir);
     struct cnb_resolved r;
     struct bp_error ignored = {{0}};
     char *path = NULL;
@@ -296,7 +284,7 @@ static int script_chain(struct runtime_process *rp, const struct runtime_context
         return 0;
     const char *script = rp->argv.items[1];
     char *path = script[0] == '/' ? xstrdup(script)
-                                  : join(p->working_dir && p->working_dir[0] == '/' ? p->working_dir
+                                  : path_join(p->working_dir && p->working_dir[0] == '/' ? p->working_dir
                                                                                    : ctx->app_dir, script);
     char *text = NULL;
     bool passes_args = false;
@@ -517,7 +505,7 @@ void runtime_plan_set_argv(struct runtime_plan *plan, const struct runtime_proce
 
 char *runtime_layer_path(const struct runtime_context *ctx, const char *relative)
 {
-    return join(ctx->layer_dir, relative);
+    return path_join(ctx->layer_dir, relative);
 }
 
 /* One word of a line kept for the shell: a template is sh source already. */

@@ -74,7 +74,10 @@ bool toml_get_datetime(const struct toml_value *v, const char **out);
 
 /* ---- building --------------------------------------------------------- */
 
-/* All return NULL when memory runs out. */
+/* Running out of memory aborts (common/xalloc.h). toml_new_table, _array,
+ * _integer, _float and _bool never return NULL; toml_new_string(_len) only
+ * for a NULL s (or len (size_t)-1), toml_new_datetime only for text that is
+ * not valid for kind. */
 struct toml_value *toml_new_table(void);
 struct toml_value *toml_new_array(void);
 struct toml_value *toml_new_string(const char *s);
@@ -84,18 +87,19 @@ struct toml_value *toml_new_float(double d);
 struct toml_value *toml_new_bool(bool b);
 /* kind is one of the four date/time types; text must be valid for it. */
 struct toml_value *toml_new_datetime(enum toml_type kind, const char *text);
-/* Deep copy (NULL on OOM). */
+/* Deep copy; NULL only for a NULL v. */
 struct toml_value *toml_clone(const struct toml_value *v);
 
 /* Takes ownership of value (freed on failure too). Replaces an existing key.
- * Returns 0, or -1 on OOM / table not a table. */
+ * Returns 0, or -1 only when table is not a table or key or value is NULL. */
 int toml_table_set(struct toml_value *table, const char *key, struct toml_value *value);
 /* toml_table_set for a key of len bytes that may hold NUL. */
 int toml_table_set_len(struct toml_value *table, const char *key, size_t len,
                        struct toml_value *value);
 /* Removes and frees key's value; returns 0 if removed, -1 if absent. */
 int toml_table_remove(struct toml_value *table, const char *key);
-/* Takes ownership of value (freed on failure too). */
+/* Takes ownership of value (freed on failure too). Returns 0, or -1 only
+ * when array is not an array or value is NULL. */
 int toml_array_push(struct toml_value *array, struct toml_value *value);
 /* Mutable access for building: NULL when absent or not that type. */
 struct toml_value *toml_table_get_mut(struct toml_value *table, const char *key);
@@ -105,7 +109,8 @@ struct toml_value *toml_array_at_mut(struct toml_value *array, size_t i);
 
 /* Serialises a root table as TOML 1.0 text that toml_parse reads back to an
  * equal tree. Arrays whose elements are all tables are written as [[arrays]];
- * sub-tables as [headers]. Returns a malloc'd NUL-terminated string or NULL. */
+ * sub-tables as [headers]. Returns a malloc'd NUL-terminated string, or NULL
+ * with err set for a tree TOML cannot hold (invalid UTF-8, too deep). */
 char *toml_write(const struct toml_value *root, struct bp_error *err);
 /* toml_write + atomic write (temp file in the same directory, then rename). */
 int toml_write_file(const char *path, const struct toml_value *root, struct bp_error *err);

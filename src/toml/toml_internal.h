@@ -52,9 +52,9 @@ struct toml_value {
 
 /* Finds key in table; returns the entry index or (size_t)-1. */
 size_t toml_table_find(const struct toml_value *table, const char *key, size_t key_len);
-/* Appends a key known to be absent. Takes ownership of value only on success. */
-int toml_table_append(struct toml_value *table, const char *key, size_t key_len,
-                      struct toml_value *value);
+/* Appends a key known to be absent and takes ownership of value. */
+void toml_table_append(struct toml_value *table, const char *key, size_t key_len,
+                       struct toml_value *value);
 
 /* Length of the longest valid UTF-8 prefix of s (== len when all valid). */
 size_t toml_utf8_valid_prefix(const char *s, size_t len);

@@ -11,6 +11,7 @@
 
 #include "common/fileio.h"
 #include "common/strbuf.h"
+#include "common/xalloc.h"
 #include "toml/toml_internal.h"
 
 /* Configuration files are small; this only stops a runaway read. */
@@ -259,7 +260,7 @@ static int skip_ws_lines(struct parser *ps)
 
 /* ---- strings ---------------------------------------------------------- */
 
-static int append_utf8(struct strbuf *sb, uint32_t cp)
+static void append_utf8(struct strbuf *sb, uint32_t cp)
 {
     char out[4];
     size_t n;
@@ -282,12 +283,7 @@ static int append_utf8(struct strbuf *sb, uint32_t cp)
         out[3] = (char)(0x80 | (cp & 0x3F));
         n = 4;
     }
-    return strbuf_append(sb, out, n);
-}
-
-static int oom(struct parser *ps)
-{
-    return fail(ps, ps->p, "out of memory");
+    strbuf_append(sb, out, n);
 }
 
 /* At a backslash inside a basic string: appends the escaped character. */
@@ -334,7 +330,8 @@ static int parse_escape(struct parser *ps, struct strbuf *sb)
         if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
             return fail(ps, at, "escape \\%c%.*s is not a Unicode scalar value", c, (int)digits,
                         at + 2);
-        return append_utf8(sb, cp) != 0 ? oom(ps) : 0;
+        append_utf8(sb, cp);
+        return 0;
     }
     default: {
         char buf[48];
@@ -342,7 +339,8 @@ static int parse_escape(struct parser *ps, struct strbuf *sb)
                     describe_char(ps, ps->p - 1, buf, sizeof(buf)));
     }
     }
-    return strbuf_append_char(sb, plain) != 0 ? oom(ps) : 0;
+    strbuf_append_char(sb, plain);
+    return 0;
 }
 
 /* Parses "...", '...', """...""" or '''...''' at ps->p. Multi-line forms are
@@ -360,8 +358,7 @@ static int parse_string(struct parser *ps, struct strbuf *sb, int allow_multilin
     if (multiline && eat_newline(ps) < 0)
         return -1; /* a newline right after the opening quotes is dropped */
     /* strbuf keeps data NULL until the first append; "" must still exist. */
-    if (strbuf_append(sb, "", 0) != 0)
-        return oom(ps);
+    strbuf_append(sb, "", 0);
 
     for (;;) {
         if (at_end(ps))
@@ -378,13 +375,11 @@ static int parse_string(struct parser *ps, struct strbuf *sb, int allow_multilin
             if (n >= 3) {
                 if (n > 5)
                     return fail(ps, ps->p, "too many quotes closing a multi-line string");
-                if (strbuf_append(sb, ps->p, n - 3) != 0)
-                    return oom(ps);
+                strbuf_append(sb, ps->p, n - 3);
                 ps->p += n;
                 return 0;
             }
-            if (strbuf_append(sb, ps->p, n) != 0)
-                return oom(ps);
+            strbuf_append(sb, ps->p, n);
             ps->p += n;
             continue;
         }
@@ -418,8 +413,7 @@ static int parse_string(struct parser *ps, struct strbuf *sb, int allow_multilin
             int rc = eat_newline(ps);
             if (rc < 0)
                 return -1;
-            if (strbuf_append_char(sb, '\n') != 0)
-                return oom(ps);
+            strbuf_append_char(sb, '\n');
             continue;
         }
         if (is_control(c)) {
@@ -436,8 +430,7 @@ static int parse_string(struct parser *ps, struct strbuf *sb, int allow_multilin
                 break;
             ps->p++;
         }
-        if (strbuf_append(sb, run, (size_t)(ps->p - run)) != 0)
-            return oom(ps);
+        strbuf_append(sb, run, (size_t)(ps->p - run));
     }
 }
 
@@ -459,10 +452,7 @@ static int parse_simple_key(struct parser *ps, struct key_part *out)
         const char *s = ps->p;
         while (!at_end(ps) && is_bare_key_char(*ps->p))
             ps->p++;
-        if (strbuf_append(&sb, s, (size_t)(ps->p - s)) != 0) {
-            strbuf_free(&sb);
-            return oom(ps);
-        }
+        strbuf_append(&sb, s, (size_t)(ps->p - s));
     } else {
         char buf[48];
         return fail(ps, ps->p, "expected a key, found %s",
@@ -470,7 +460,7 @@ static int parse_simple_key(struct parser *ps, struct key_part *out)
     }
     out->len = sb.len;
     out->text = strbuf_detach(&sb);
-    return out->text == NULL ? oom(ps) : 0;
+    return 0;
 }
 
 static int parse_key(struct parser *ps, struct key_path *kp)
@@ -478,10 +468,7 @@ static int parse_key(struct parser *ps, struct key_path *kp)
     for (;;) {
         if (kp->len == kp->cap) {
             size_t cap = kp->cap ? kp->cap * 2 : 4;
-            struct key_part *parts = realloc(kp->parts, cap * sizeof(*parts));
-            if (parts == NULL)
-                return oom(ps);
-            kp->parts = parts;
+            kp->parts = xreallocarray(kp->parts, cap, sizeof(*kp->parts));
             kp->cap = cap;
         }
         if (kp->len >= TOML_MAX_DEPTH)
@@ -568,7 +555,7 @@ static int parse_integer(struct parser *ps, const char *s, const char *e, struct
     }
     int64_t i = negative ? (v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)v) : (int64_t)v;
     *out = toml_new_integer(i);
-    return *out == NULL ? oom(ps) : 0;
+    return 0;
 }
 
 static int parse_float(struct parser *ps, const char *s, const char *e, struct toml_value **out)
@@ -582,7 +569,7 @@ static int parse_float(struct parser *ps, const char *s, const char *e, struct t
         if (*s == '-')
             d = -d;
         *out = toml_new_float(d);
-        return *out == NULL ? oom(ps) : 0;
+        return 0;
     }
     /* int-part, then a fraction and/or an exponent, each digit group with
      * single underscores between digits only. */
@@ -611,9 +598,7 @@ static int parse_float(struct parser *ps, const char *s, const char *e, struct t
         return fail(ps, s, "invalid number '%.*s'", (int)(e - s), s);
 
     char stack[128];
-    char *clean = (size_t)(e - s) < sizeof(stack) ? stack : malloc((size_t)(e - s) + 1);
-    if (clean == NULL)
-        return oom(ps);
+    char *clean = (size_t)(e - s) < sizeof(stack) ? stack : xmalloc((size_t)(e - s) + 1);
     size_t n = 0;
     for (const char *c = s; c < e; c++)
         if (*c != '_')
@@ -627,7 +612,7 @@ static int parse_float(struct parser *ps, const char *s, const char *e, struct t
     if (!whole)
         return fail(ps, s, "invalid float '%.*s'", (int)(e - s), s);
     *out = toml_new_float(d);
-    return *out == NULL ? oom(ps) : 0;
+    return 0;
 }
 
 static int is_digit_at(const char *s, const char *end, size_t i)
@@ -651,8 +636,6 @@ static int parse_number_or_datetime(struct parser *ps, struct toml_value **out)
         if (n == 0)
             return fail(ps, s, "%s", why);
         struct toml_value *v = toml_new_string_len(s, n);
-        if (v == NULL)
-            return oom(ps);
         v->type = kind;
         toml_datetime_normalize(v->u.str.data, n);
         ps->p += n;
@@ -680,8 +663,6 @@ static int parse_array(struct parser *ps, int depth, struct toml_value **out)
     if (check_depth(ps, open, depth) != 0)
         return -1;
     struct toml_value *array = toml_new_array();
-    if (array == NULL)
-        return oom(ps);
     ps->p++;
     for (;;) {
         if (skip_ws_lines(ps) != 0)
@@ -695,10 +676,7 @@ static int parse_array(struct parser *ps, int depth, struct toml_value **out)
         struct toml_value *item = NULL;
         if (parse_value(ps, depth + 1, &item) != 0)
             goto fail;
-        if (toml_array_push(array, item) != 0) {
-            oom(ps);
-            goto fail;
-        }
+        toml_array_push(array, item);
         if (skip_ws_lines(ps) != 0)
             goto fail;
         if (at_end(ps)) {
@@ -730,8 +708,6 @@ static int parse_inline_table(struct parser *ps, int depth, struct toml_value **
     if (check_depth(ps, open, depth) != 0)
         return -1;
     struct toml_value *table = toml_new_table();
-    if (table == NULL)
-        return oom(ps);
     ps->p++;
     skip_ws(ps);
     if (!at_end(ps) && *ps->p == '}') {
@@ -794,7 +770,7 @@ static int parse_value(struct parser *ps, int depth, struct toml_value **out)
         }
         *out = toml_new_string_len(sb.data, sb.len);
         strbuf_free(&sb);
-        return *out == NULL ? oom(ps) : 0;
+        return 0;
     }
     if (c == '[')
         return parse_array(ps, depth, out);
@@ -806,7 +782,7 @@ static int parse_value(struct parser *ps, int depth, struct toml_value **out)
         if (!at_end(ps) && is_bare_key_char(*ps->p))
             return fail(ps, ps->p, "unexpected text after boolean");
         *out = toml_new_bool(b);
-        return *out == NULL ? oom(ps) : 0;
+        return 0;
     }
     if ((c >= '0' && c <= '9') || c == '+' || c == '-' || c == 'i' || c == 'n')
         return parse_number_or_datetime(ps, out);
@@ -844,11 +820,7 @@ static int parse_keyval(struct parser *ps, struct toml_value *table, int depth)
             if (check_depth(ps, k->at, d) != 0)
                 goto cleanup;
             struct toml_value *sub = toml_new_table();
-            if (sub == NULL || toml_table_append(t, k->text, k->len, sub) != 0) {
-                toml_free(sub);
-                oom(ps);
-                goto cleanup;
-            }
+            toml_table_append(t, k->text, k->len, sub);
             sub->flags = TOML_FLAG_DEFINED | TOML_FLAG_DOTTED;
             t = sub;
             continue;
@@ -874,11 +846,7 @@ static int parse_keyval(struct parser *ps, struct toml_value *table, int depth)
     struct toml_value *value = NULL;
     if (parse_value(ps, d + 1, &value) != 0)
         goto cleanup;
-    if (toml_table_append(t, last->text, last->len, value) != 0) {
-        toml_free(value);
-        oom(ps);
-        goto cleanup;
-    }
+    toml_table_append(t, last->text, last->len, value);
     rc = 0;
 cleanup:
     key_path_free(&kp);
@@ -914,11 +882,7 @@ static int parse_header(struct parser *ps)
             if (check_depth(ps, k->at, ++d) != 0)
                 goto cleanup;
             struct toml_value *sub = toml_new_table();
-            if (sub == NULL || toml_table_append(t, k->text, k->len, sub) != 0) {
-                toml_free(sub);
-                oom(ps);
-                goto cleanup;
-            }
+            toml_table_append(t, k->text, k->len, sub);
             t = sub; /* implicit: a later [header] may still define it */
             continue;
         }
@@ -949,11 +913,7 @@ static int parse_header(struct parser *ps)
             if (check_depth(ps, last->at, d + 1) != 0)
                 goto cleanup;
             target = toml_new_table();
-            if (target == NULL || toml_table_append(t, last->text, last->len, target) != 0) {
-                toml_free(target);
-                oom(ps);
-                goto cleanup;
-            }
+            toml_table_append(t, last->text, last->len, target);
         } else if (existing->type == TOML_TABLE &&
                    !(existing->flags & (TOML_FLAG_DEFINED | TOML_FLAG_DOTTED | TOML_FLAG_FROZEN))) {
             target = existing;
@@ -973,11 +933,7 @@ static int parse_header(struct parser *ps)
             if (check_depth(ps, last->at, d + 2) != 0)
                 goto cleanup;
             array = toml_new_array();
-            if (array == NULL || toml_table_append(t, last->text, last->len, array) != 0) {
-                toml_free(array);
-                oom(ps);
-                goto cleanup;
-            }
+            toml_table_append(t, last->text, last->len, array);
             array->flags = TOML_FLAG_AOT;
         } else if (array->type != TOML_ARRAY || !(array->flags & TOML_FLAG_AOT)) {
             fail_key(ps, &kp, kp.len - 1, "cannot append to %s with a [[header]]: it is %s",
@@ -985,10 +941,7 @@ static int parse_header(struct parser *ps)
             goto cleanup;
         }
         target = toml_new_table();
-        if (target == NULL || toml_array_push(array, target) != 0) {
-            oom(ps);
-            goto cleanup;
-        }
+        toml_array_push(array, target);
         target->flags = TOML_FLAG_DEFINED;
         ps->current_depth = d + 2;
     }
@@ -1032,12 +985,8 @@ static struct toml_value *parse(const char *text, size_t len, const char *name, 
         error_set(err, "%s: no input", display);
         return NULL;
     }
-    if (text == NULL) {
-        struct toml_value *empty = toml_new_table(); /* an empty document */
-        if (empty == NULL)
-            error_set(err, "%s: out of memory", display);
-        return empty;
-    }
+    if (text == NULL)
+        return toml_new_table(); /* an empty document */
     struct parser ps = {
         .start = text,
         .p = text,
@@ -1055,10 +1004,6 @@ static struct toml_value *parse(const char *text, size_t len, const char *name, 
     if (len >= 3 && memcmp(ps.p, "\xEF\xBB\xBF", 3) == 0)
         ps.p += 3;
     ps.root = toml_new_table();
-    if (ps.root == NULL) {
-        error_set(err, "%s: out of memory", ps.name);
-        return NULL;
-    }
     ps.current = ps.root;
     if (parse_document(&ps) != 0) {
         toml_free(ps.root);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/xalloc.h"
 #include "toml/toml_internal.h"
 
 /* Below this many keys a linear scan beats hashing. */
@@ -11,9 +12,8 @@
 
 static struct toml_value *value_new(enum toml_type type)
 {
-    struct toml_value *v = calloc(1, sizeof(*v));
-    if (v != NULL)
-        v->type = type;
+    struct toml_value *v = xcalloc(1, sizeof(*v));
+    v->type = type;
     return v;
 }
 
@@ -91,8 +91,8 @@ static void index_put(size_t *index, size_t cap, const struct toml_entry *e, siz
     index[slot] = pos + 1;
 }
 
-/* Rebuilds the index with room for at least twice the keys. On OOM the
- * table simply goes without an index (lookups fall back to scanning). */
+/* Rebuilds the index with room for at least twice the keys. A table too
+ * large to index goes without one (lookups fall back to scanning). */
 static void index_rebuild(struct toml_value *t)
 {
     free(t->u.table.index);
@@ -106,9 +106,7 @@ static void index_rebuild(struct toml_value *t)
             return;
         cap *= 2;
     }
-    size_t *index = calloc(cap, sizeof(*index));
-    if (index == NULL)
-        return;
+    size_t *index = xcalloc(cap, sizeof(*index));
     for (size_t i = 0; i < t->u.table.len; i++)
         index_put(index, cap, &t->u.table.entries[i], i);
     t->u.table.index = index;
@@ -138,22 +136,15 @@ size_t toml_table_find(const struct toml_value *t, const char *key, size_t key_l
     return (size_t)-1;
 }
 
-int toml_table_append(struct toml_value *t, const char *key, size_t key_len,
-                      struct toml_value *value)
+void toml_table_append(struct toml_value *t, const char *key, size_t key_len,
+                       struct toml_value *value)
 {
     if (t->u.table.len == t->u.table.cap) {
         size_t cap = t->u.table.cap ? t->u.table.cap * 2 : 4;
-        if (cap > ((size_t)-1) / sizeof(struct toml_entry))
-            return -1;
-        struct toml_entry *entries = realloc(t->u.table.entries, cap * sizeof(*entries));
-        if (entries == NULL)
-            return -1;
-        t->u.table.entries = entries;
+        t->u.table.entries = xreallocarray(t->u.table.entries, cap, sizeof(struct toml_entry));
         t->u.table.cap = cap;
     }
-    char *copy = malloc(key_len + 1);
-    if (copy == NULL)
-        return -1;
+    char *copy = xmalloc(key_len + 1);
     if (key_len > 0)
         memcpy(copy, key, key_len);
     copy[key_len] = '\0';
@@ -163,7 +154,6 @@ int toml_table_append(struct toml_value *t, const char *key, size_t key_len,
         index_put(t->u.table.index, t->u.table.index_cap, &t->u.table.entries[pos], pos);
     else if (t->u.table.len >= INDEX_MIN_KEYS)
         index_rebuild(t);
-    return 0;
 }
 
 /* ---- reading ---------------------------------------------------------- */
@@ -300,13 +290,7 @@ static struct toml_value *new_text(enum toml_type type, const char *s, size_t le
     if (s == NULL || len == (size_t)-1)
         return NULL;
     struct toml_value *v = value_new(type);
-    if (v == NULL)
-        return NULL;
-    v->u.str.data = malloc(len + 1);
-    if (v->u.str.data == NULL) {
-        free(v);
-        return NULL;
-    }
+    v->u.str.data = xmalloc(len + 1);
     if (len > 0)
         memcpy(v->u.str.data, s, len);
     v->u.str.data[len] = '\0';
@@ -327,24 +311,21 @@ struct toml_value *toml_new_string(const char *s)
 struct toml_value *toml_new_integer(int64_t i)
 {
     struct toml_value *v = value_new(TOML_INTEGER);
-    if (v != NULL)
-        v->u.integer = i;
+    v->u.integer = i;
     return v;
 }
 
 struct toml_value *toml_new_float(double d)
 {
     struct toml_value *v = value_new(TOML_FLOAT);
-    if (v != NULL)
-        v->u.real = d;
+    v->u.real = d;
     return v;
 }
 
 struct toml_value *toml_new_bool(bool b)
 {
     struct toml_value *v = value_new(TOML_BOOL);
-    if (v != NULL)
-        v->u.boolean = b;
+    v->u.boolean = b;
     return v;
 }
 
@@ -358,8 +339,7 @@ struct toml_value *toml_new_datetime(enum toml_type kind, const char *text)
     if (toml_datetime_scan(text, len, &scanned, &why) != len || scanned != kind)
         return NULL;
     struct toml_value *v = new_text(kind, text, len);
-    if (v != NULL)
-        toml_datetime_normalize(v->u.str.data, len);
+    toml_datetime_normalize(v->u.str.data, len);
     return v;
 }
 
@@ -380,28 +360,18 @@ struct toml_value *toml_clone(const struct toml_value *v)
     case TOML_FLOAT:
     case TOML_BOOL:
         copy = value_new(v->type);
-        if (copy != NULL)
-            copy->u = v->u;
+        copy->u = v->u;
         break;
     case TOML_ARRAY:
         copy = value_new(TOML_ARRAY);
-        for (size_t i = 0; copy != NULL && i < v->u.array.len; i++) {
-            if (toml_array_push(copy, toml_clone(v->u.array.items[i])) != 0) {
-                toml_free(copy);
-                copy = NULL;
-            }
-        }
+        for (size_t i = 0; i < v->u.array.len; i++)
+            toml_array_push(copy, toml_clone(v->u.array.items[i]));
         break;
     case TOML_TABLE:
         copy = value_new(TOML_TABLE);
-        for (size_t i = 0; copy != NULL && i < v->u.table.len; i++) {
+        for (size_t i = 0; i < v->u.table.len; i++) {
             const struct toml_entry *e = &v->u.table.entries[i];
-            struct toml_value *child = toml_clone(e->value);
-            if (child == NULL || toml_table_append(copy, e->key, e->key_len, child) != 0) {
-                toml_free(child);
-                toml_free(copy);
-                copy = NULL;
-            }
+            toml_table_append(copy, e->key, e->key_len, toml_clone(e->value));
         }
         break;
     }
@@ -423,10 +393,7 @@ int toml_table_set_len(struct toml_value *t, const char *key, size_t len,
         t->u.table.entries[pos].value = value;
         return 0;
     }
-    if (toml_table_append(t, key, len, value) != 0) {
-        toml_free(value);
-        return -1;
-    }
+    toml_table_append(t, key, len, value);
     return 0;
 }
 
@@ -463,14 +430,7 @@ int toml_array_push(struct toml_value *a, struct toml_value *value)
     }
     if (a->u.array.len == a->u.array.cap) {
         size_t cap = a->u.array.cap ? a->u.array.cap * 2 : 4;
-        struct toml_value **items = NULL;
-        if (cap <= ((size_t)-1) / sizeof(*items))
-            items = realloc(a->u.array.items, cap * sizeof(*items));
-        if (items == NULL) {
-            toml_free(value);
-            return -1;
-        }
-        a->u.array.items = items;
+        a->u.array.items = xreallocarray(a->u.array.items, cap, sizeof(*a->u.array.items));
         a->u.array.cap = cap;
     }
     a->u.array.items[a->u.array.len++] = value;

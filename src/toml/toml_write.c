@@ -18,21 +18,6 @@ struct writer {
     struct bp_error *err;
 };
 
-static int fail_oom(struct writer *w)
-{
-    return error_set(w->err, "writing TOML: out of memory");
-}
-
-static int append(struct writer *w, struct strbuf *sb, const char *s, size_t n)
-{
-    return strbuf_append(sb, s, n) != 0 ? fail_oom(w) : 0;
-}
-
-static int append_str(struct writer *w, struct strbuf *sb, const char *s)
-{
-    return append(w, sb, s, strlen(s));
-}
-
 static int is_bare_key(const char *key, size_t len)
 {
     if (len == 0)
@@ -68,8 +53,7 @@ static int write_string(struct writer *w, struct strbuf *sb, const char *s, size
 {
     if (toml_utf8_valid_prefix(s, len) != len)
         return fail_key(w, "text is not valid UTF-8, which TOML cannot hold");
-    if (append(w, sb, "\"", 1) != 0)
-        return -1;
+    strbuf_append_char(sb, '"');
     size_t run = 0;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
@@ -91,20 +75,21 @@ static int write_string(struct writer *w, struct strbuf *sb, const char *s, size
         }
         if (esc == NULL)
             continue;
-        if (append(w, sb, s + run, i - run) != 0 || append_str(w, sb, esc) != 0)
-            return -1;
+        strbuf_append(sb, s + run, i - run);
+        strbuf_append_str(sb, esc);
         run = i + 1;
     }
-    if (append(w, sb, s + run, len - run) != 0)
-        return -1;
-    return append(w, sb, "\"", 1);
+    strbuf_append(sb, s + run, len - run);
+    strbuf_append_char(sb, '"');
+    return 0;
 }
 
 static int write_key(struct writer *w, struct strbuf *sb, const char *key, size_t len)
 {
-    if (is_bare_key(key, len))
-        return append(w, sb, key, len);
-    return write_string(w, sb, key, len);
+    if (!is_bare_key(key, len))
+        return write_string(w, sb, key, len);
+    strbuf_append(sb, key, len);
+    return 0;
 }
 
 static int check_depth(struct writer *w, int depth)
@@ -123,42 +108,55 @@ static int write_inline(struct writer *w, const struct toml_value *v, int depth)
         return write_string(w, sb, v->u.str.data, v->u.str.len);
     case TOML_INTEGER:
         snprintf(buf, sizeof(buf), "%" PRId64, v->u.integer);
-        return append_str(w, sb, buf);
+        strbuf_append_str(sb, buf);
+        return 0;
     case TOML_FLOAT:
         toml_format_float(v->u.real, buf, sizeof(buf));
-        return append_str(w, sb, buf);
+        strbuf_append_str(sb, buf);
+        return 0;
     case TOML_BOOL:
-        return append_str(w, sb, v->u.boolean ? "true" : "false");
+        strbuf_append_str(sb, v->u.boolean ? "true" : "false");
+        return 0;
     case TOML_DATETIME:
     case TOML_DATETIME_LOCAL:
     case TOML_DATE_LOCAL:
     case TOML_TIME_LOCAL:
-        return append(w, sb, v->u.str.data, v->u.str.len);
+        strbuf_append(sb, v->u.str.data, v->u.str.len);
+        return 0;
     case TOML_ARRAY:
-        if (check_depth(w, depth) != 0 || append(w, sb, "[", 1) != 0)
+        if (check_depth(w, depth) != 0)
             return -1;
+        strbuf_append_char(sb, '[');
         for (size_t i = 0; i < v->u.array.len; i++) {
-            if ((i > 0 && append(w, sb, ", ", 2) != 0) ||
-                write_inline(w, v->u.array.items[i], depth + 1) != 0)
+            if (i > 0)
+                strbuf_append_str(sb, ", ");
+            if (write_inline(w, v->u.array.items[i], depth + 1) != 0)
                 return -1;
         }
-        return append(w, sb, "]", 1);
+        strbuf_append_char(sb, ']');
+        return 0;
     case TOML_TABLE:
         if (check_depth(w, depth) != 0)
             return -1;
-        if (v->u.table.len == 0)
-            return append(w, sb, "{}", 2);
-        if (append(w, sb, "{ ", 2) != 0)
-            return -1;
+        if (v->u.table.len == 0) {
+            strbuf_append_str(sb, "{}");
+            return 0;
+        }
+        strbuf_append_str(sb, "{ ");
         for (size_t i = 0; i < v->u.table.len; i++) {
             const struct toml_entry *e = &v->u.table.entries[i];
             w->key = e->key;
             w->key_len = e->key_len;
-            if ((i > 0 && append(w, sb, ", ", 2) != 0) || write_key(w, sb, e->key, e->key_len) != 0 ||
-                append(w, sb, " = ", 3) != 0 || write_inline(w, e->value, depth + 1) != 0)
+            if (i > 0)
+                strbuf_append_str(sb, ", ");
+            if (write_key(w, sb, e->key, e->key_len) != 0)
+                return -1;
+            strbuf_append_str(sb, " = ");
+            if (write_inline(w, e->value, depth + 1) != 0)
                 return -1;
         }
-        return append(w, sb, " }", 2);
+        strbuf_append_str(sb, " }");
+        return 0;
     }
     return fail_key(w, "value of unknown type");
 }
@@ -192,13 +190,13 @@ static int needs_header(const struct toml_value *t)
     return 0;
 }
 
-static int write_header(struct writer *w, const char *open, const char *close)
+static void write_header(struct writer *w, const char *open, const char *close)
 {
-    if (w->out.len > 0 && append(w, &w->out, "\n", 1) != 0)
-        return -1;
-    if (append_str(w, &w->out, open) != 0 || append(w, &w->out, w->path.data, w->path.len) != 0)
-        return -1;
-    return append_str(w, &w->out, close);
+    if (w->out.len > 0)
+        strbuf_append_char(&w->out, '\n');
+    strbuf_append_str(&w->out, open);
+    strbuf_append(&w->out, w->path.data, w->path.len);
+    strbuf_append_str(&w->out, close);
 }
 
 static int write_table(struct writer *w, const struct toml_value *t, int depth)
@@ -211,9 +209,12 @@ static int write_table(struct writer *w, const struct toml_value *t, int depth)
             continue;
         w->key = e->key;
         w->key_len = e->key_len;
-        if (write_key(w, &w->out, e->key, e->key_len) != 0 || append(w, &w->out, " = ", 3) != 0 ||
-            write_inline(w, e->value, depth + 1) != 0 || append(w, &w->out, "\n", 1) != 0)
+        if (write_key(w, &w->out, e->key, e->key_len) != 0)
             return -1;
+        strbuf_append_str(&w->out, " = ");
+        if (write_inline(w, e->value, depth + 1) != 0)
+            return -1;
+        strbuf_append_char(&w->out, '\n');
     }
     for (size_t i = 0; i < t->u.table.len; i++) {
         const struct toml_entry *e = &t->u.table.entries[i];
@@ -222,18 +223,21 @@ static int write_table(struct writer *w, const struct toml_value *t, int depth)
         w->key = e->key;
         w->key_len = e->key_len;
         size_t saved = w->path.len;
-        if ((saved > 0 && append(w, &w->path, ".", 1) != 0) ||
-            write_key(w, &w->path, e->key, e->key_len) != 0)
+        if (saved > 0)
+            strbuf_append_char(&w->path, '.');
+        if (write_key(w, &w->path, e->key, e->key_len) != 0)
             return -1;
         if (e->value->type == TOML_TABLE) {
-            if (needs_header(e->value) && write_header(w, "[", "]\n") != 0)
-                return -1;
+            if (needs_header(e->value))
+                write_header(w, "[", "]\n");
             if (write_table(w, e->value, depth + 1) != 0)
                 return -1;
         } else {
             for (size_t j = 0; j < e->value->u.array.len; j++) {
-                if (check_depth(w, depth + 1) != 0 || write_header(w, "[[", "]]\n") != 0 ||
-                    write_table(w, e->value->u.array.items[j], depth + 2) != 0)
+                if (check_depth(w, depth + 1) != 0)
+                    return -1;
+                write_header(w, "[[", "]]\n");
+                if (write_table(w, e->value->u.array.items[j], depth + 2) != 0)
                     return -1;
             }
         }
@@ -254,8 +258,6 @@ char *toml_write(const struct toml_value *root, struct bp_error *err)
     if (write_table(&w, root, 0) != 0)
         goto cleanup;
     text = strbuf_detach(&w.out);
-    if (text == NULL)
-        fail_oom(&w);
 cleanup:
     strbuf_free(&w.out);
     strbuf_free(&w.path);

@@ -36,11 +36,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     free(workdir);
 
     struct command_argv wrapped = {0};
-    command_argv_push(&wrapped, "sh", NULL);
-    command_argv_push(&wrapped, "-c", NULL);
-    command_argv_push(&wrapped, line, NULL);
-    command_argv_push(&wrapped, "sh", NULL);
-    command_argv_push(&wrapped, "arg", NULL);
+    command_argv_push(&wrapped, "sh");
+    command_argv_push(&wrapped, "-c");
+    command_argv_push(&wrapped, line);
+    command_argv_push(&wrapped, "sh");
+    command_argv_push(&wrapped, "arg");
     command_unwrap_shell(&wrapped, &workdir, NULL);
     command_argv_free(&wrapped);
     free(workdir);

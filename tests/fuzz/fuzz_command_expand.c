@@ -51,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     struct command_argv argv = {0};
     for (char *save = NULL, *w = strtok_r(line, "\n", &save); w; w = strtok_r(NULL, "\n", &save))
-        command_argv_push(&argv, w, NULL);
+        command_argv_push(&argv, w);
     struct command_wrapped wrapped;
     if (command_see_through(&argv, &wrapped) == 1 &&
         wrapped.prefix.len + wrapped.env.len + wrapped.inner.len > argv.len)

@@ -28,10 +28,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
 
     struct command_argv argv = {0};
-    command_argv_push(&argv, "sh", NULL);
-    command_argv_push(&argv, script_path, NULL);
-    command_argv_push(&argv, "--port", NULL);
-    command_argv_push(&argv, "8080", NULL);
+    command_argv_push(&argv, "sh");
+    command_argv_push(&argv, script_path);
+    command_argv_push(&argv, "--port");
+    command_argv_push(&argv, "8080");
     struct bp_error err;
     int rc = command_unwrap_script(&argv, &err);
     if (rc == 1 && (argv.len == 0 || argv.items[0] == NULL || argv.items[argv.len] != NULL))

@@ -94,12 +94,8 @@ int main(void)
     struct strbuf input = STRBUF_INIT;
     char chunk[65536];
     size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0) {
-        if (strbuf_append(&input, chunk, n) != 0) {
-            fprintf(stderr, "toml-decoder: out of memory\n");
-            return 2;
-        }
-    }
+    while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0)
+        strbuf_append(&input, chunk, n);
     struct bp_error err = {{0}};
     struct toml_value *root = toml_parse(input.data, input.len, "stdin", &err);
     strbuf_free(&input);

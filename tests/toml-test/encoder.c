@@ -49,7 +49,7 @@ static int hex4(const char *s, unsigned *out)
     return 0;
 }
 
-static int put_utf8(struct strbuf *sb, unsigned cp)
+static void put_utf8(struct strbuf *sb, unsigned cp)
 {
     char b[4];
     size_t n;
@@ -72,19 +72,17 @@ static int put_utf8(struct strbuf *sb, unsigned cp)
         b[3] = (char)(0x80 | (cp & 0x3F));
         n = 4;
     }
-    return strbuf_append(sb, b, n);
+    strbuf_append(sb, b, n);
 }
 
 /* A JSON string at r->p into sb (which may then hold NUL bytes). */
 static int json_string(struct json_reader *r, struct strbuf *sb)
 {
-    if (strbuf_append(sb, "", 0) != 0)
-        return -1;
+    strbuf_append(sb, "", 0);
     r->p++; /* opening quote */
     while (r->p < r->end && *r->p != '"') {
         if (*r->p != '\\') {
-            if (strbuf_append_char(sb, *r->p++) != 0)
-                return -1;
+            strbuf_append_char(sb, *r->p++);
             continue;
         }
         if (r->end - r->p < 2)
@@ -94,8 +92,7 @@ static int json_string(struct json_reader *r, struct strbuf *sb)
         const char *plain = strchr("\"\\/bfnrt", c);
         if (plain != NULL && c != '\0') {
             static const char out[] = "\"\\/\b\f\n\r\t";
-            if (strbuf_append_char(sb, out[plain - "\"\\/bfnrt"]) != 0)
-                return -1;
+            strbuf_append_char(sb, out[plain - "\"\\/bfnrt"]);
             continue;
         }
         unsigned cp;
@@ -112,8 +109,7 @@ static int json_string(struct json_reader *r, struct strbuf *sb)
         } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
             return -1;
         }
-        if (put_utf8(sb, cp) != 0)
-            return -1;
+        put_utf8(sb, cp);
     }
     if (r->p >= r->end)
         return -1;
@@ -281,12 +277,8 @@ int main(void)
     struct strbuf input = STRBUF_INIT;
     char chunk[65536];
     size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0) {
-        if (strbuf_append(&input, chunk, n) != 0) {
-            fprintf(stderr, "toml-encoder: out of memory\n");
-            return 1;
-        }
-    }
+    while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0)
+        strbuf_append(&input, chunk, n);
     struct json_reader r = {input.data, input.data, input.data + input.len, 0, "out of memory"};
     if (input.data == NULL)
         r.start = r.p = r.end = "";

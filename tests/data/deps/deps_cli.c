@@ -183,10 +183,6 @@ int main(int argc, char **argv)
         meta = deps_layer_metadata(&dep, 1);
         struct cnb_layer_request req = {a.layers, name, a.launch, a.build, a.cache, meta, populate, &p};
         enum cnb_layer_outcome out;
-        if (meta == NULL) {
-            error_set(&err, "out of memory");
-            goto cleanup;
-        }
         if (cnb_layer_contribute(&req, &out, &err) != 0 ||
             deps_write_sbom(a.layers, name, &dep, 1, &err) != 0)
             goto cleanup;
