@@ -343,13 +343,48 @@ func dapAttach(t testing.TB, addr, file string, line int) *dapSession {
 	return s
 }
 
+// dapStoppedOrAnswered waits for a stopped event, or for the request to be
+// answered first (it was not stopped); other messages are passed over.
+func dapStoppedOrAnswered(s *dapSession, reply <-chan httpResult, timeout time.Duration) (dapMessage, *httpResult) {
+	s.t.Helper()
+	deadline := time.After(timeout)
+	for {
+		select {
+		case m, ok := <-s.msgs:
+			if !ok {
+				s.t.Fatalf("DAP: the connection closed while waiting for a stopped event")
+			}
+			s.log = append(s.log, m.Type+":"+m.Event+m.Command)
+			if m.Type == "event" && m.Event == "stopped" {
+				return m, nil
+			}
+		case r := <-reply:
+			return dapMessage{}, &r
+		case <-deadline:
+			s.t.Fatalf("DAP: no stopped event within %v (seen: %s)", timeout, strings.Join(s.log, ", "))
+		}
+	}
+}
+
 // dapHitBreakpoint: attach, break at file:line, drive a request into it,
 // check the stop and the frame, continue, get the answer, disconnect.
 func dapHitBreakpoint(t testing.TB, addr, file string, line int, url, want string) string {
 	t.Helper()
 	s := dapAttach(t, addr, file, line)
 	reply := getAsync(url)
-	ev := s.event("stopped", 30*time.Second)
+	ev, answered := dapStoppedOrAnswered(s, reply, 30*time.Second)
+	if answered != nil {
+		// Seen about once per full parallel CI run on a loaded machine, in
+		// TestShapes only: the first request after attaching was served
+		// without stopping although debugpy had verified the breakpoint. An
+		// IDE user would send the request again; so does the test, once,
+		// and says so, and a second miss fails.
+		t.Logf("debugpy: the first request was answered without stopping (%q, %v); sending it again", answered.body, answered.err)
+		reply = getAsync(url)
+		if ev, answered = dapStoppedOrAnswered(s, reply, 30*time.Second); answered != nil {
+			t.Fatalf("debugpy: the request was answered again without stopping at %s:%d: %q, %v", file, line, answered.body, answered.err)
+		}
+	}
 	var stopped dap.StoppedEventBody
 	if err := json.Unmarshal(ev.Body, &stopped); err != nil {
 		t.Fatalf("stopped event body %s: %v", ev.Body, err)

@@ -23,8 +23,9 @@ import (
 
 const dlvDefaultPort = 56268
 
-// goDebugFlags build the sample the way the README tells users to
-// (BP_GO_BUILD_FLAGS="-gcflags=all=-N -l"), keeping absolute file paths.
+// goDebugFlags build the sample unoptimized, as go-build does with
+// BP_GO_BUILD_FLAGS='-gcflags="all=-N -l"' (or the cnbdebug/debug-flags
+// companion), but keeping absolute file paths (no -trimpath).
 var goDebugFlags = []string{"-buildmode=pie", "-gcflags=all=-N -l"}
 
 func goDebugBinaries(ws *harness.Workspace) { ws.GoBuild(goDebugFlags, ".", "./cmd/hello") }
@@ -303,7 +304,7 @@ func TestDebugGoDiagnosis(t *testing.T) {
 		{name: "stripped DWARF, BP_DEBUG_STRICT=true", flags: []string{"-gcflags=all=-N -l", "-ldflags=-w"}, strict: true,
 			want: []string{"-ldflags=-w", "no DWARF", "BP_GO_BUILD_LDFLAGS", "BP_DEBUG_STRICT"}, wantFail: true},
 		{name: "optimized (go build defaults)", flags: []string{"-buildmode=pie"},
-			want: []string{"WARNING:", "optimizations", `BP_GO_BUILD_FLAGS="-gcflags=all=-N -l"`}, wantNot: []string{"-trimpath", "DWARF"}},
+			want: []string{"WARNING:", "optimizations", `BP_GO_BUILD_FLAGS='-gcflags="all=-N -l"'`, "cnbdebug/debug-flags"}, wantNot: []string{"-trimpath", "DWARF"}},
 		{name: "-trimpath", flags: []string{"-buildmode=pie", "-trimpath", "-gcflags=all=-N -l"},
 			want: []string{"WARNING:", "-trimpath", "substitute-path", `"from": "example.com/go-http"`}, wantNot: []string{"optimizations", "DWARF"},
 			substitute: true},
