@@ -112,7 +112,15 @@ done > "$WORK/kpack-release.yaml"
 kube apply -f "$WORK/kpack-release.yaml" >/dev/null
 kube -n kpack rollout status deploy/kpack-webhook --timeout=300s >/dev/null
 kube -n kpack rollout status deploy/kpack-controller --timeout=300s >/dev/null
-for i in $(seq 1 120); do kube get clusterlifecycle default-lifecycle 2>/dev/null | grep -q True && break; sleep 1; done
+# The controller's first reconcile can call the webhook before it serves
+# (connection refused) and then backs off for minutes: every 15 s, touch
+# the ClusterLifecycle so an update event reconciles it again at once.
+for i in $(seq 1 300); do
+  kube get clusterlifecycle default-lifecycle 2>/dev/null | grep -q True && break
+  [ $((i % 15)) -ne 0 ] ||
+    kube annotate clusterlifecycle default-lifecycle "cnbdebug.dev/reconcile=$i" --overwrite >/dev/null 2>&1 || true
+  sleep 1
+done
 kube get clusterlifecycle default-lifecycle | grep -q True || die "kpack's default ClusterLifecycle is not Ready"
 phase "kpack v$KPACK_VERSION deployed"
 
