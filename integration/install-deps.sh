@@ -12,6 +12,7 @@ PACKAGES=(
   umoci skopeo podman runc conmon containernetworking-plugins netavark aardvark-dns
   iptables uidmap slirp4netns fuse-overlayfs catatonit golang-github-containers-common
   buildah debootstrap openjdk-17-jdk-headless
+  tini
 )
 
 missing=()
