@@ -12,7 +12,7 @@ PACKAGES=(
   umoci skopeo podman runc conmon containernetworking-plugins netavark aardvark-dns
   iptables uidmap slirp4netns fuse-overlayfs catatonit golang-github-containers-common
   buildah debootstrap openjdk-17-jdk-headless
-  tini
+  tini docker-registry
 )
 
 missing=()
@@ -21,8 +21,17 @@ for p in "${PACKAGES[@]}"; do
 done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "install-deps: apt-get install ${missing[*]}" >&2
+  # docker-registry must not start as a host service: the tests start their
+  # own on loopback. A policy-rc.d that forbids starting services, only for this.
+  own_policy=false
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod 755 /usr/sbin/policy-rc.d; own_policy=true
+  fi
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  rc=0
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || rc=$?
+  if $own_policy; then rm -f /usr/sbin/policy-rc.d; fi
+  [ "$rc" = 0 ] || { echo "install-deps: apt-get install failed" >&2; exit "$rc"; }
 fi
 
 for tool in go python3 node npm java javac jdb; do
