@@ -1,4 +1,5 @@
-/* command: shell-word splitting, shell detection, sh -c unwrapping, quoting. */
+/* command: start scripts read down to their one command, quoting. (Shell
+ * lines and sh -c argv: test_command_shapes.c.) */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,100 +20,6 @@ static void assert_words(const struct command_argv *argv, const char *const *wan
     for (size_t i = 0; i < n; i++)
         assert_string_equal(argv->items[i], want[i]);
     assert_null(argv->items[n]);
-}
-
-static void test_split_quotes_and_escapes(void **state)
-{
-    (void)state;
-    struct command_argv argv = {0};
-    assert_int_equal(command_split("node  'my app.js' \"a \\\"b\\\"\" c\\ d # comment", &argv, NULL, NULL),
-                     COMMAND_SIMPLE);
-    const char *want[] = {"node", "my app.js", "a \"b\"", "c d"};
-    assert_words(&argv, want, 4);
-    command_argv_free(&argv);
-}
-
-static void test_split_detects_shell_features(void **state)
-{
-    (void)state;
-    const char *lines[] = {"node a.js | tee log", "echo $HOME", "a; b", "x > y", "echo \"$PATH\"",
-                           "echo `date`", "ls *.py"};
-    for (size_t i = 0; i < sizeof lines / sizeof *lines; i++) {
-        struct command_argv argv = {0};
-        assert_int_equal(command_split(lines[i], &argv, NULL, NULL), COMMAND_NEEDS_SHELL);
-        assert_int_equal(argv.len, 0);
-    }
-}
-
-static void test_split_unbalanced_quote_is_error(void **state)
-{
-    (void)state;
-    struct command_argv argv = {0};
-    struct bp_error err = {{0}};
-    assert_int_equal(command_split("python 'app.py", &argv, NULL, &err), -1);
-    assert_non_null(strstr(err.message, "unbalanced single quote"));
-    assert_int_equal(command_split("python \"app.py", &argv, NULL, &err), -1);
-    assert_non_null(strstr(err.message, "unbalanced double quote"));
-}
-
-static void test_split_cd_prefix_becomes_workdir(void **state)
-{
-    (void)state;
-    struct command_argv argv = {0};
-    char *workdir = NULL;
-    assert_int_equal(command_split("cd /workspace/api && node server.js", &argv, &workdir, NULL),
-                     COMMAND_SIMPLE);
-    const char *want[] = {"node", "server.js"};
-    assert_words(&argv, want, 2);
-    assert_string_equal(workdir, "/workspace/api");
-    free(workdir);
-    command_argv_free(&argv);
-}
-
-static void test_unwrap_sh_c(void **state)
-{
-    (void)state;
-    struct command_argv argv = {0};
-    const char *in[] = {"/bin/bash", "-c", "exec python app.py --port 8080"};
-    for (size_t i = 0; i < 3; i++)
-        command_argv_push(&argv, in[i]);
-    char *workdir = NULL;
-    assert_int_equal(command_unwrap_shell(&argv, &workdir, NULL), 1);
-    const char *want[] = {"python", "app.py", "--port", "8080"};
-    assert_words(&argv, want, 4);
-    assert_null(workdir);
-    command_argv_free(&argv);
-}
-
-static void test_unwrap_passes_dollar_at_args(void **state)
-{
-    (void)state;
-    struct command_argv argv = {0};
-    const char *in[] = {"sh", "-ec", "node server.js \"$@\"", "sh", "--flag", "x y"};
-    for (size_t i = 0; i < 6; i++)
-        command_argv_push(&argv, in[i]);
-    assert_int_equal(command_unwrap_shell(&argv, NULL, NULL), 1);
-    const char *want[] = {"node", "server.js", "--flag", "x y"};
-    assert_words(&argv, want, 4);
-    command_argv_free(&argv);
-}
-
-static void test_unwrap_leaves_real_shell_lines(void **state)
-{
-    (void)state;
-    struct command_argv argv = {0};
-    const char *in[] = {"bash", "-c", "node a.js | tee /tmp/log"};
-    for (size_t i = 0; i < 3; i++)
-        command_argv_push(&argv, in[i]);
-    assert_int_equal(command_unwrap_shell(&argv, NULL, NULL), 0);
-    assert_string_equal(argv.items[0], "bash");
-    command_argv_free(&argv);
-
-    const char *plain[] = {"node", "-c", "x"};
-    for (size_t i = 0; i < 3; i++)
-        command_argv_push(&argv, plain[i]);
-    assert_int_equal(command_unwrap_shell(&argv, NULL, NULL), 0);
-    command_argv_free(&argv);
 }
 
 static char *write_script(const char *body)
@@ -148,28 +55,69 @@ static void test_unwrap_paketo_npm_start_trampoline(void **state)
     free(script);
 }
 
-static void test_unwrap_script_leaves_real_scripts(void **state)
+/* `sh SCRIPT ARGS` whose SCRIPT holds BODY: what command_unwrap_script
+ * makes of it ("a|b" words; NULL: argv left alone, rc 0). */
+static const struct {
+    const char *body;
+    const char *words;
+} scripts[] = {
+    /* Paketo npm-start's trampoline without the traps; the args follow $@ */
+    {"#!/bin/sh\n( node server.js $@ ) &\nwait\n", "node|server.js|--verbose|x y"},
+    {"exec node server.js \"$@\"\n", "node|server.js|--verbose|x y"},
+    /* no $@: sh drops the args */
+    {"node server.js\n", "node|server.js"},
+    {"set -e\n  exec python3 'my app.py' # run it\n", "python3|my app.py"},
+    {"node \"a \\\"b\\\"\" c\\ d\n", "node|a \"b\"|c d"},
+    /* inside double quotes a backslash stays before } (sh and bash agree) */
+    {"node \"a\\}b\"\n", "node|a\\}b"},
+    /* two commands, a real shell job, or words only launch can expand */
+    {"( npm run build && node server.js $@ ) &\nwait\n", NULL},
+    {"echo one\necho two\n", NULL},
+    {"cd /workspace && node server.js\n", NULL},
+    {"node server.js --port $PORT\n", NULL},
+    {"node $@ --inspect\n", NULL},
+    {"node a.js | tee log\n", NULL},
+    {"ls *.js\n", NULL},
+    /* an assignment is not a command to exec */
+    {"PORT=8080 node server.js\n", NULL},
+    {"export PORT=8080\n", NULL},
+    {"", NULL},
+};
+
+static void test_unwrap_script_table(void **state)
 {
     (void)state;
-    /* prestart && start: two commands, a real shell job. */
-    char *script = write_script("( npm run build && node server.js $@ ) &\nwait\n");
+    for (size_t i = 0; i < sizeof scripts / sizeof *scripts; i++) {
+        char *script = write_script(scripts[i].body);
+        struct command_argv argv = {0};
+        command_argv_push(&argv, "sh");
+        command_argv_push(&argv, script);
+        command_argv_push(&argv, "--verbose");
+        command_argv_push(&argv, "x y");
+        struct bp_error err = {{0}};
+        int rc = command_unwrap_script(&argv, &err);
+        if (rc < 0)
+            fail_msg("[%zu] %s: %s", i, scripts[i].body, err.message);
+        char *got = NULL;
+        for (size_t k = 0; k < argv.len; k++) {
+            char *next = NULL;
+            assert_true(asprintf(&next, "%s%s%s", got ? got : "", got ? "|" : "", argv.items[k]) > 0);
+            free(got);
+            got = next;
+        }
+        if (scripts[i].words == NULL) {
+            if (rc != 0 || strcmp(argv.items[0], "sh") != 0 || argv.len != 4)
+                fail_msg("[%zu] %s: unwrapped to %s, want it left alone", i, scripts[i].body, got);
+        } else if (rc != 1 || strcmp(got, scripts[i].words) != 0) {
+            fail_msg("[%zu] %s: rc %d, %s; want %s", i, scripts[i].body, rc, got, scripts[i].words);
+        }
+        assert_null(argv.items[argv.len]);
+        free(got);
+        command_argv_free(&argv);
+        unlink(script);
+        free(script);
+    }
     struct command_argv argv = {0};
-    command_argv_push(&argv, "sh");
-    command_argv_push(&argv, script);
-    assert_int_equal(command_unwrap_script(&argv, NULL), 0);
-    assert_string_equal(argv.items[0], "sh");
-    command_argv_free(&argv);
-    unlink(script);
-    free(script);
-
-    script = write_script("echo one\necho two\n");
-    command_argv_push(&argv, "bash");
-    command_argv_push(&argv, script);
-    assert_int_equal(command_unwrap_script(&argv, NULL), 0);
-    command_argv_free(&argv);
-    unlink(script);
-    free(script);
-
     command_argv_push(&argv, "sh");
     command_argv_push(&argv, "/nonexistent/start.sh");
     assert_int_equal(command_unwrap_script(&argv, NULL), 0);
@@ -225,15 +173,8 @@ static void test_quote_and_join(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_split_quotes_and_escapes),
-        cmocka_unit_test(test_split_detects_shell_features),
-        cmocka_unit_test(test_split_unbalanced_quote_is_error),
-        cmocka_unit_test(test_split_cd_prefix_becomes_workdir),
-        cmocka_unit_test(test_unwrap_sh_c),
-        cmocka_unit_test(test_unwrap_passes_dollar_at_args),
-        cmocka_unit_test(test_unwrap_leaves_real_shell_lines),
         cmocka_unit_test(test_unwrap_paketo_npm_start_trampoline),
-        cmocka_unit_test(test_unwrap_script_leaves_real_scripts),
+        cmocka_unit_test(test_unwrap_script_table),
         cmocka_unit_test(test_unwrap_script_refuses_fifo),
         cmocka_unit_test(test_quote_and_join),
     };

@@ -68,12 +68,14 @@ static const struct {
     {"HOST=${HOST:-0.0.0.0} exec uvicorn main:app", "uvicorn|main:app", "E:HOST=${HOST:-0.0.0.0}", NULL, 1, NULL},
     {"cd /workspace/api && exec node server.js", "node|server.js", "", "/workspace/api", 1, NULL},
     {"node a.js ; # trailing", "node|a.js", "", NULL, 1, NULL},
+    {"node  'my app.js' \"a \\\"b\\\"\" c\\ d # comment", "node|my app.js|a \"b\"|c d", "", NULL, 1, NULL},
     /* npm-start's start.sh chain (build.go: prestart && start && poststart, cd first) */
     {"cd /workspace/app && npm run prestart && node server.js && npm run poststart",
      "npm|run|poststart", "", "/workspace/app", 3, NULL},
     /* what needs a shell, and the construct named */
     {"node a.js | tee log", NULL, NULL, NULL, 0, "a pipe |"},
     {"node a.js > log 2>&1", NULL, NULL, NULL, 0, "redirection >"},
+    {"x < y", NULL, NULL, NULL, 0, "redirection <"},
     {"a; b", NULL, NULL, NULL, 0, "command list ;"},
     {"node a.js || exit 1", NULL, NULL, NULL, 0, "or-list ||"},
     {"node a.js &", NULL, NULL, NULL, 0, "background job &"},
@@ -194,6 +196,9 @@ static const struct {
     {"\"${UNSET:-'x'}\"", "'x'"},
     {"\"${UNSET:-\\\"q\\\"}\"", "\"q\""},
     {"${UNSET:-\"c  d\"e}", "c  de"},
+    /* inside "..." a backslash escapes } only within ${...} */
+    {"\"a\\}$PORT\"", "a\\}8080"},
+    {"\"${UNSET:-a\\}b}\"", "a}b"},
 };
 
 static const struct env_pair env_table[] = {
@@ -604,7 +609,9 @@ static const struct {
     {"bash|-c|exec python3 app.py --port $PORT", 1, "python3|app.py|--port|S:$PORT"},
     {"/bin/sh|-ec|node server.js \"$@\"|sh|--flag|x y", 1, "node|server.js|--flag|x y"},
     {"sh|-c|node server.js $@ |sh|a", 1, "node|server.js|a"},
+    {"/bin/bash|-c|exec python app.py --port 8080", 1, "python|app.py|--port|8080"},
     {"bash|-c|node a.js > log", 1, "!a redirection >"},
+    {"bash|-c|node a.js & wait", 1, "!a background job &"},
     {"bash|-c|node \"$@\" x", 1, "!special parameter $@"},
     {"node|-c|x", 0, ""},
     {"bash|script.sh", 0, ""},

@@ -1,4 +1,5 @@
-/* Shell-word splitting and sh -c unwrapping for process commands. */
+/* argv helpers, quoting for display, and start scripts read down to their
+ * one command line (parsed by line.c). */
 #include "command/command.h"
 #include "common/fileio.h"
 
@@ -35,220 +36,11 @@ void command_argv_copy(struct command_argv *dst, const struct command_argv *src)
         command_argv_push(dst, src->items[i]);
 }
 
-/* Characters that make a line more than a list of words for sh. */
-static bool is_operator_char(char c)
-{
-    return c == '|' || c == '&' || c == ';' || c == '<' || c == '>' || c == '(' || c == ')' ||
-           c == '`';
-}
-
-/* Splits into words. *needs_shell is set for operators or expansions outside
- * single quotes. Returns -1 on unbalanced quotes. */
-static int split_words(const char *line, struct command_argv *out, bool *needs_shell,
-                       struct bp_error *err)
-{
-    struct strbuf word = STRBUF_INIT;
-    bool in_word = false;
-    *needs_shell = false;
-    const char *p = line;
-    while (*p) {
-        char c = *p;
-        if (c == ' ' || c == '\t' || c == '\n') {
-            if (in_word) {
-                command_argv_push(out, word.data ? word.data : "");
-                strbuf_reset(&word);
-                in_word = false;
-            }
-            p++;
-            continue;
-        }
-        if (c == '#' && !in_word) /* a comment runs to the end of the line */
-            break;
-        if (is_operator_char(c)) {
-            *needs_shell = true;
-            p++;
-            continue;
-        }
-        in_word = true;
-        if (c == '\'') {
-            const char *end = strchr(p + 1, '\'');
-            if (end == NULL) {
-                error_set(err, "unbalanced single quote in shell line: %s", line);
-                goto fail;
-            }
-            strbuf_append(&word, p + 1, (size_t)(end - p - 1));
-            p = end + 1;
-            continue;
-        }
-        if (c == '"') {
-            p++;
-            for (;;) {
-                if (*p == '\0') {
-                    error_set(err, "unbalanced double quote in shell line: %s", line);
-                    goto fail;
-                }
-                if (*p == '"')
-                    break;
-                if (*p == '$' || *p == '`')
-                    *needs_shell = true;
-                if (*p == '\\' && (p[1] == '"' || p[1] == '\\' || p[1] == '$' || p[1] == '`')) {
-                    p++;
-                } else if (*p == '\\' && p[1] == '\n') {
-                    p += 2;
-                    continue;
-                }
-                strbuf_append_char(&word, *p);
-                p++;
-            }
-            p++;
-            continue;
-        }
-        if (c == '\\') {
-            if (p[1] == '\0') {
-                error_set(err, "shell line ends with a lone backslash: %s", line);
-                goto fail;
-            }
-            if (p[1] != '\n')
-                strbuf_append_char(&word, p[1]);
-            p += 2;
-            continue;
-        }
-        if (c == '$' || c == '*' || c == '?' || c == '[' || c == '~')
-            *needs_shell = true;
-        strbuf_append_char(&word, c);
-        p++;
-    }
-    if (in_word)
-        command_argv_push(out, word.data ? word.data : "");
-    strbuf_free(&word);
-    return 0;
-fail:
-    strbuf_free(&word);
-    command_argv_free(out);
-    return -1;
-}
-
-/* Finds a top-level "&&" outside quotes; returns its offset or -1. */
-static long find_and_and(const char *line)
-{
-    char quote = 0;
-    for (const char *p = line; *p; p++) {
-        if (quote) {
-            if (*p == '\\' && quote == '"' && p[1])
-                p++;
-            else if (*p == quote)
-                quote = 0;
-            continue;
-        }
-        if (*p == '\\' && p[1]) {
-            p++;
-            continue;
-        }
-        if (*p == '\'' || *p == '"')
-            quote = *p;
-        else if (p[0] == '&' && p[1] == '&')
-            return p - line;
-    }
-    return -1;
-}
-
-int command_split(const char *line, struct command_argv *argv, char **workdir, struct bp_error *err)
-{
-    bool needs_shell = false;
-    if (workdir)
-        *workdir = NULL;
-    long and_at = workdir ? find_and_and(line) : -1;
-    if (and_at > 0) {
-        /* `cd DIR && rest`: take DIR as the working directory when both sides are simple. */
-        char *head = xstrndup(line, (size_t)and_at);
-        struct command_argv cd = {0};
-        int rc = split_words(head, &cd, &needs_shell, err);
-        free(head);
-        if (rc != 0)
-            return -1;
-        bool is_cd = !needs_shell && cd.len == 2 && strcmp(cd.items[0], "cd") == 0;
-        if (is_cd) {
-            struct command_argv rest = {0};
-            if (split_words(line + and_at + 2, &rest, &needs_shell, err) != 0) {
-                command_argv_free(&cd);
-                return -1;
-            }
-            if (!needs_shell && rest.len > 0) {
-                *workdir = xstrdup(cd.items[1]);
-                command_argv_free(&cd);
-                *argv = rest;
-                return COMMAND_SIMPLE;
-            }
-            command_argv_free(&rest);
-        }
-        command_argv_free(&cd);
-    }
-    struct command_argv words = {0};
-    if (split_words(line, &words, &needs_shell, err) != 0)
-        return -1;
-    if (needs_shell || words.len == 0) {
-        command_argv_free(&words);
-        return COMMAND_NEEDS_SHELL;
-    }
-    *argv = words;
-    return COMMAND_SIMPLE;
-}
-
-static bool is_shell_name(const char *path)
+bool command_is_shell(const char *path)
 {
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
     return strcmp(base, "sh") == 0 || strcmp(base, "bash") == 0 || strcmp(base, "dash") == 0;
-}
-
-int command_unwrap_shell(struct command_argv *argv, char **workdir, struct bp_error *err)
-{
-    if (workdir)
-        *workdir = NULL;
-    if (argv->len < 3 || !is_shell_name(argv->items[0]))
-        return 0;
-    /* Flags before the line: -c, -ec, -lc, -e -c ... (single-dash letter groups). */
-    size_t i = 1;
-    bool has_c = false;
-    for (; i < argv->len && argv->items[i][0] == '-' && argv->items[i][1] != '-'; i++) {
-        if (strchr(argv->items[i], 'c') != NULL) {
-            has_c = true;
-            i++;
-            break;
-        }
-    }
-    if (!has_c || i >= argv->len)
-        return 0;
-    /* `sh -c 'LINE "$@"' NAME ARGS...`: "$@" is the one expansion we can
-     * resolve, to the ARGS after the $0 NAME. */
-    const char *line = argv->items[i];
-    size_t line_len = strlen(line);
-    bool pass_args = line_len >= 5 && strcmp(line + line_len - 5, " \"$@\"") == 0;
-    char *trimmed = pass_args ? xstrndup(line, line_len - 5) : NULL;
-    struct command_argv inner = {0};
-    char *dir = NULL;
-    int kind = command_split(pass_args ? trimmed : line, &inner, workdir ? &dir : NULL, err);
-    free(trimmed);
-    if (kind < 0)
-        return -1;
-    if (kind == COMMAND_NEEDS_SHELL)
-        return 0;
-    size_t first = 0;
-    if (inner.len > 1 && strcmp(inner.items[0], "exec") == 0)
-        first = 1;
-    struct command_argv result = {0};
-    for (size_t k = first; k < inner.len; k++)
-        command_argv_push(&result, inner.items[k]);
-    for (size_t k = i + 2; pass_args && k < argv->len; k++)
-        command_argv_push(&result, argv->items[k]);
-    command_argv_free(&inner);
-    command_argv_free(argv);
-    *argv = result;
-    if (workdir)
-        *workdir = dir;
-    else
-        free(dir);
-    return 1;
 }
 
 /* Lines a start script may have around its one command. */
@@ -348,38 +140,39 @@ int command_script_line(const char *path, char **line, bool *passes_args, struct
 
 int command_unwrap_script(struct command_argv *argv, struct bp_error *err)
 {
-    if (argv->len < 2 || !is_shell_name(argv->items[0]) || argv->items[1][0] == '-')
+    if (argv->len < 2 || !command_is_shell(argv->items[0]) || argv->items[1][0] == '-')
         return 0;
-    char *line = NULL;
-    if (script_command(argv->items[1], &line, err) != 0)
+    char *text = NULL;
+    bool passes_args = false;
+    if (command_script_line(argv->items[1], &text, &passes_args, err) != 0)
         return -1;
-    if (line == NULL)
+    if (text == NULL)
         return 0;
-    /* Reuse the sh -c unwrapping: `sh -c LINE $0 ARGS...`. */
-    struct command_argv as_c = {0};
-    command_argv_push(&as_c, argv->items[0]);
-    command_argv_push(&as_c, "-c");
-    size_t n = strlen(line);
-    /* Paketo writes `$@` unquoted; treat it as "$@". */
-    if (n >= 3 && strcmp(line + n - 3, " $@") == 0) {
-        line[n - 3] = '\0';
-        char *quoted = xasprintf("%s \"$@\"", line);
-        free(line);
-        line = quoted;
+    struct command_line line;
+    int rc = command_parse_line(text, &line, err);
+    free(text);
+    if (rc != 0)
+        return -1;
+    /* Only one command of literal words can stand for the script: a chain,
+     * a `cd`, assignments or words that launch must expand need the shell
+     * (or the caller's chain reading). */
+    const struct command_simple *cmd = line.len == 1 ? &line.cmds[0] : NULL;
+    bool literal = cmd != NULL && line.workdir == NULL && cmd->env.len == 0;
+    for (size_t i = 0; literal && i < cmd->argv.len; i++)
+        literal = cmd->flags[i] == 0;
+    if (!literal) {
+        command_line_free(&line);
+        return 0;
     }
-    command_argv_push(&as_c, line);
-    command_argv_push(&as_c, argv->items[1]);
-    for (size_t i = 2; i < argv->len; i++)
-        command_argv_push(&as_c, argv->items[i]);
-    int rc = command_unwrap_shell(&as_c, NULL, err);
-    if (rc == 1) {
-        command_argv_free(argv);
-        *argv = as_c;
-        memset(&as_c, 0, sizeof as_c);
-    }
-    free(line);
-    command_argv_free(&as_c);
-    return rc;
+    struct command_argv result = line.cmds[0].argv;
+    memset(&line.cmds[0].argv, 0, sizeof line.cmds[0].argv);
+    command_line_free(&line);
+    /* `$@` is the args after SCRIPT, each one word, as sh passes them. */
+    for (size_t i = 2; passes_args && i < argv->len; i++)
+        command_argv_push(&result, argv->items[i]);
+    command_argv_free(argv);
+    *argv = result;
+    return 1;
 }
 
 char *command_quote(const char *word)

@@ -22,30 +22,15 @@ void command_argv_free(struct command_argv *argv);
 void command_argv_push(struct command_argv *argv, const char *item);
 void command_argv_copy(struct command_argv *dst, const struct command_argv *src);
 
-enum command_split_result {
-    COMMAND_SIMPLE = 0, /* argv holds the words: exec them directly */
-    COMMAND_NEEDS_SHELL = 1, /* operators, expansions or redirections: argv empty */
-};
-
-/* Splits a shell line with sh quoting rules (single, double quotes,
- * backslashes, comments). Returns COMMAND_SIMPLE or COMMAND_NEEDS_SHELL, or
- * -1 with an error for a line sh would reject (unbalanced quotes).
- * A leading `cd DIR &&` is taken off into *workdir (malloc'd) when the rest
- * is simple; workdir may be NULL to refuse that. */
-int command_split(const char *line, struct command_argv *argv, char **workdir, struct bp_error *err);
-
-/* If argv is `[/bin/]sh|bash|dash -c LINE [name args...]` (also `-ec`,
- * `-lc`, `-c` after other single-letter flags) and LINE is simple, replaces
- * argv with LINE's words (`exec` prefix dropped, `"$@"` expanded to the
- * trailing args) and returns 1; returns 0 when argv is left alone; -1 on
- * error (unbalanced quotes in LINE). */
-int command_unwrap_shell(struct command_argv *argv, char **workdir, struct bp_error *err);
+/* Whether path names sh, bash or dash (any directory). */
+bool command_is_shell(const char *path);
 
 /* If argv is `sh|bash SCRIPT [args...]` and SCRIPT (a file, read from
  * disk) runs exactly one command -- apart from trap/wait/set lines, as in
  * the signal trampoline Paketo npm-start writes: `( node server.js $@ ) &`
- * -- replaces argv with that command's words (a trailing `$@`/`"$@"` takes
- * the args) and returns 1; 0 leaves argv alone (also when SCRIPT does not
+ * -- whose words command_parse_line reads as literals (no `cd DIR &&`,
+ * assignment or expansion), replaces argv with that command's words (a
+ * trailing `$@`/`"$@"` takes the args) and returns 1; 0 leaves argv alone (also when SCRIPT does not
  * exist); -1 on unbalanced quotes, or when SCRIPT is not a regular file (a
  * FIFO or device is never opened blocking: the error names it). */
 int command_unwrap_script(struct command_argv *argv, struct bp_error *err);

@@ -29,6 +29,7 @@ struct scan {
     struct strbuf pattern;  /* the same, with every quoted byte escaped for glob(3) */
     bool cur_exists;        /* a quote or a byte made the field exist, even if empty */
     bool globby;            /* an unquoted *?[ came from an expansion */
+    unsigned pword_depth;   /* how many ${V:-word} words the scan is inside */
     struct command_argv *fields;
     char *construct;        /* what sh would need a shell for; caller-owned buffer */
     size_t construct_len;
@@ -163,7 +164,9 @@ static const char *scan_param(struct scan *s, const char *p, bool quoted, bool o
     bool use_word = op == '-' ? !set : set;
     if (out && op == '-' && !use_word)
         emit(s, v, strlen(v), quoted);
+    s->pword_depth++;
     p = scan_until(s, p, quoted ? CTX_PWORD_DQ : CTX_PWORD, out && use_word);
+    s->pword_depth--;
     if (p == NULL)
         return NULL;
     if (*p != '}')
@@ -205,7 +208,10 @@ static const char *scan_until(struct scan *s, const char *p, enum scan_ctx ctx, 
                 p += 2;
                 continue;
             }
-            if (in_dq && strchr("$`\"\\}", p[1]) == NULL) {
+            /* In "..." a backslash quotes only $ ` " \ -- and } inside
+             * ${V:-word}, where it would end the word (sh and bash agree). */
+            if (in_dq && strchr("$`\"\\", p[1]) == NULL &&
+                !(p[1] == '}' && s->pword_depth > 0)) {
                 if (out)
                     emit(s, p, 1, true); /* the backslash stays */
                 p++;

@@ -300,17 +300,11 @@ long command_chain_app(const struct command_line *line, char *why, size_t why_le
     return -1;
 }
 
-static bool is_shell(const char *path)
-{
-    const char *name = base_name(path);
-    return strcmp(name, "sh") == 0 || strcmp(name, "bash") == 0 || strcmp(name, "dash") == 0;
-}
-
 int command_parse_shell_argv(const struct command_argv *argv, struct command_line *out,
                              struct bp_error *err)
 {
     memset(out, 0, sizeof *out);
-    if (argv->len < 3 || !is_shell(argv->items[0]))
+    if (argv->len < 3 || !command_is_shell(argv->items[0]))
         return 0;
     size_t i = 1;
     bool has_c = false;

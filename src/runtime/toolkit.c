@@ -250,12 +250,6 @@ static void see_through(struct runtime_process *rp)
     }
 }
 
-static bool is_shell_name(const char *name)
-{
-    const char *base = runtime_basename(name);
-    return strcmp(base, "sh") == 0 || strcmp(base, "bash") == 0 || strcmp(base, "dash") == 0;
-}
-
 /* Takes the standalone words $@ and "$@" out of a start script's line: the
  * script is run with no args, where both expand to nothing, as sh does. */
 static void drop_empty_args(char *line)
@@ -280,7 +274,7 @@ static void drop_empty_args(char *line)
 static int script_chain(struct runtime_process *rp, const struct runtime_context *ctx,
                         const struct cnb_process *p, struct command_line *line, struct bp_error *err)
 {
-    if (rp->argv.len != 2 || !is_shell_name(rp->argv.items[0]) || rp->argv.items[1][0] == '-')
+    if (rp->argv.len != 2 || !command_is_shell(rp->argv.items[0]) || rp->argv.items[1][0] == '-')
         return 0;
     const char *script = rp->argv.items[1];
     char *path = script[0] == '/' ? xstrdup(script)

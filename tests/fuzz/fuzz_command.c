@@ -1,5 +1,6 @@
-/* libFuzzer target: shell-line splitting and sh -c unwrapping never crash,
- * leak, or produce words that re-split differently once quoted. */
+/* libFuzzer target: words quoted by command_join parse back, through
+ * command_parse_line and a `sh -c` argv, to exactly the same words. The
+ * input, split at NUL bytes, is the words. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,42 +9,61 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static void check_same(const struct command_line *line, const struct command_argv *want)
+{
+    if (line->needs_shell[0] != '\0' || line->len != 1 || line->workdir != NULL ||
+        line->cmds[0].env.len != 0 || line->cmds[0].argv.len != want->len)
+        abort();
+    for (size_t i = 0; i < want->len; i++)
+        if (line->cmds[0].flags[i] != 0 || strcmp(line->cmds[0].argv.items[i], want->items[i]) != 0)
+            abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *line = malloc(size + 1);
-    if (line == NULL)
-        return 0;
-    memcpy(line, data, size);
-    line[size] = '\0';
-
-    struct command_argv argv = {0};
-    char *workdir = NULL;
-    if (command_split(line, &argv, &workdir, NULL) == COMMAND_SIMPLE) {
-        /* Quoting the words and splitting again must give the same words. */
-        char *joined = command_join(&argv);
-        struct command_argv again = {0};
-        if (joined != NULL && command_split(joined, &again, NULL, NULL) == COMMAND_SIMPLE) {
-            if (again.len != argv.len)
-                abort();
-            for (size_t i = 0; i < argv.len; i++)
-                if (strcmp(again.items[i], argv.items[i]) != 0)
-                    abort();
-        }
-        command_argv_free(&again);
-        free(joined);
+    /* A fixed command name first: a first word may be a keyword, `cd`, `exec`
+     * or NAME=value, which sh itself reads otherwise, quoted or not. */
+    struct command_argv words = {0};
+    command_argv_push(&words, "app");
+    for (size_t at = 0; at < size;) {
+        const uint8_t *nul = memchr(data + at, '\0', size - at);
+        size_t n = nul ? (size_t)(nul - data) - at : size - at;
+        char *word = malloc(n + 1);
+        if (word == NULL)
+            abort();
+        memcpy(word, data + at, n);
+        word[n] = '\0';
+        command_argv_push(&words, word);
+        free(word);
+        at += n + 1;
     }
-    command_argv_free(&argv);
-    free(workdir);
+    char *joined = command_join(&words);
+    struct command_line line;
+    if (command_parse_line(joined, &line, NULL) != 0)
+        abort();
+    check_same(&line, &words);
+    command_line_free(&line);
 
-    struct command_argv wrapped = {0};
-    command_argv_push(&wrapped, "sh");
-    command_argv_push(&wrapped, "-c");
-    command_argv_push(&wrapped, line);
-    command_argv_push(&wrapped, "sh");
-    command_argv_push(&wrapped, "arg");
-    command_unwrap_shell(&wrapped, &workdir, NULL);
-    command_argv_free(&wrapped);
-    free(workdir);
-    free(line);
+    /* The same line as Heroku's procfile runs it, with "$@" taking args. */
+    struct command_argv shell = {0};
+    command_argv_push(&shell, "bash");
+    command_argv_push(&shell, "-c");
+    char *with_args = malloc(strlen(joined) + 6);
+    if (with_args == NULL)
+        abort();
+    strcpy(with_args, joined);
+    strcat(with_args, " \"$@\"");
+    command_argv_push(&shell, with_args);
+    command_argv_push(&shell, "bash");
+    command_argv_push(&shell, "--port");
+    command_argv_push(&words, "--port");
+    if (command_parse_shell_argv(&shell, &line, NULL) != 1)
+        abort();
+    check_same(&line, &words);
+    command_line_free(&line);
+    command_argv_free(&shell);
+    free(with_args);
+    free(joined);
+    command_argv_free(&words);
     return 0;
 }
