@@ -9,7 +9,6 @@
  * fails with the same message, which every platform shows. */
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "common/error.h"
 #include "config/config.h"
@@ -18,14 +17,9 @@ enum { DETECT_PASS = 0, DETECT_SKIP = 100 };
 
 int main(int argc, char **argv)
 {
-    /* Buildpack API 0.10 passes CNB_PLATFORM_DIR; older platforms pass it as argv[1]. */
-    const char *platform_dir = getenv("CNB_PLATFORM_DIR");
-    if (platform_dir == NULL && argc > 1)
-        platform_dir = argv[1];
-
     struct bp_error err = {{0}};
     bool enabled = false;
-    if (config_debug_enabled(platform_dir, &enabled, &err) != 0) {
+    if (config_detect_enabled(argc, argv, &enabled, &err) != 0) {
         fprintf(stderr, "cnbdebug/debug: %s (the build will stop with this error)\n", err.message);
         return DETECT_PASS;
     }

@@ -230,6 +230,29 @@ static void test_selects_default_or_star(void **state)
     assert_true(config_selects_process(&cfg, "worker", false));
 }
 
+/* Both bin/detect executables ask through config_detect_enabled: the
+ * platform dir is CNB_PLATFORM_DIR, else argv[1] (platforms before API 0.10). */
+static void test_detect_reads_platform_dir_from_env_or_argv(void **state)
+{
+    (void)state;
+    put("BP_DEBUG", "true");
+    char *argv[] = {"detect", platform, NULL};
+    bool enabled = false;
+    unsetenv("CNB_PLATFORM_DIR");
+    assert_int_equal(config_detect_enabled(2, argv, &enabled, NULL), 0);
+    assert_true(enabled);
+    enabled = true;
+    assert_int_equal(config_detect_enabled(1, argv, &enabled, NULL), 0);
+    assert_false(enabled);
+    setenv("CNB_PLATFORM_DIR", "/nonexistent/platform", 1);
+    assert_int_equal(config_detect_enabled(2, argv, &enabled, NULL), 0);
+    assert_false(enabled);
+    setenv("CNB_PLATFORM_DIR", platform, 1);
+    assert_int_equal(config_detect_enabled(1, argv, &enabled, NULL), 0);
+    assert_true(enabled);
+    unsetenv("CNB_PLATFORM_DIR");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -240,6 +263,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_platform_env_wins_over_process_env, setup, teardown),
         cmocka_unit_test_setup_teardown(test_process_env_and_alias, setup, teardown),
         cmocka_unit_test_setup_teardown(test_alias_disagreement_is_an_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_detect_reads_platform_dir_from_env_or_argv, setup, teardown),
         cmocka_unit_test_setup_teardown(test_load_build_defaults_and_values, setup, teardown),
         cmocka_unit_test_setup_teardown(test_load_build_rejects_bad_values, setup, teardown),
         cmocka_unit_test_setup_teardown(test_build_reads_values_as_launch_does, setup, teardown),

@@ -3,7 +3,6 @@
  * (100) otherwise. libc only: it runs on every build. */
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "common/error.h"
 #include "config/config.h"
@@ -12,15 +11,11 @@ enum { DETECT_PASS = 0, DETECT_SKIP = 100 };
 
 int main(int argc, char **argv)
 {
-    const char *platform_dir = getenv("CNB_PLATFORM_DIR");
-    if (platform_dir == NULL && argc > 1)
-        platform_dir = argv[1];
-
     struct bp_error err = {{0}};
     bool enabled = false;
     /* An invalid value is cnbdebug/debug's to report (its build fails with
      * the message); this optional helper just stays out of the build. */
-    if (config_debug_enabled(platform_dir, &enabled, &err) != 0) {
+    if (config_detect_enabled(argc, argv, &enabled, &err) != 0) {
         printf("SKIPPED: %s\n", err.message);
         return DETECT_SKIP;
     }

@@ -109,6 +109,14 @@ int config_debug_enabled(const char *platform_dir, bool *enabled, struct bp_erro
     return 0;
 }
 
+int config_detect_enabled(int argc, char **argv, bool *enabled, struct bp_error *err)
+{
+    const char *platform_dir = getenv("CNB_PLATFORM_DIR");
+    if (platform_dir == NULL && argc > 1)
+        platform_dir = argv[1];
+    return config_debug_enabled(platform_dir, enabled, err);
+}
+
 static int lookup_nonempty(const char *platform_dir, const char *name, char **out,
                            struct bp_error *err)
 {

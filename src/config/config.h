@@ -37,6 +37,11 @@ int config_export_platform_env(const char *platform_dir, const char *const *name
  * is an error. Unset means false. */
 int config_debug_enabled(const char *platform_dir, bool *enabled, struct bp_error *err);
 
+/* bin/detect's question, the same for cnbdebug/debug and cnbdebug/debug-
+ * flags: config_debug_enabled in the platform dir detect was given, which
+ * is CNB_PLATFORM_DIR (Buildpack API 0.10) or, from older platforms, argv[1]. */
+int config_detect_enabled(int argc, char **argv, bool *enabled, struct bp_error *err);
+
 struct config_build {
     bool enabled;
     int port;              /* 0: each runtime's default */
