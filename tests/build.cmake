@@ -9,7 +9,7 @@ if(BP_BUILD_TESTS AND TARGET build AND TARGET debug-launch)
   foreach(source IN LISTS BP_BUILD_TESTS)
     get_filename_component(name ${source} NAME_WE)
     add_executable(${name} ${source})
-    target_link_libraries(${name} PRIVATE bp_toml bp_common PkgConfig::CMOCKA
+    target_link_libraries(${name} PRIVATE bp_toml bp_common bp_test_fixture PkgConfig::CMOCKA
                           PkgConfig::BP_BUILD_TEST_JANSSON PkgConfig::BP_BUILD_TEST_CRYPTO)
     target_compile_definitions(${name} PRIVATE
       BP_SOURCE_DIR="${PROJECT_SOURCE_DIR}" BP_TEST_DATA="${CMAKE_CURRENT_SOURCE_DIR}/data"
