@@ -8,7 +8,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -20,6 +19,7 @@
 #include <unistd.h>
 
 #include "common/fileio.h"
+#include "support/fixture.h"
 #include "toml/toml.h"
 
 #ifndef BP_BUILD_EXE
@@ -36,22 +36,6 @@ static const char dlv_script[] = "#!/bin/sh\necho dlv \"$@\"\n";
 /* One case: its own layers root, platform and buildpack dirs. */
 static char dir[512], layers_root[600], ours[700], platform[600], bpdir[600], tarball[600];
 static int case_no;
-
-static void write_file(const char *path, const char *text, unsigned mode)
-{
-    struct bp_error err = {{0}};
-    if (file_write_atomic(path, text, strlen(text), mode, &err) != 0)
-        fail_msg("%s", err.message);
-}
-
-static char *read_text(const char *path)
-{
-    char *data = NULL;
-    struct bp_error err = {{0}};
-    if (file_read_all(path, 64u << 20, &data, NULL, &err) != 0)
-        fail_msg("%s", err.message);
-    return data;
-}
 
 static int copy_file(const char *from, const char *to, unsigned mode)
 {
@@ -129,7 +113,7 @@ static void write_buildpack_toml(const char *checksum)
              "runtime-versions = \">=1.20, <2\"\n"
              "purls = [\"pkg:golang/github.com/go-delve/delve@v1.27.2\"]\nlicenses = [\"MIT\"]\n",
              tarball, checksum);
-    write_file(path, text, 0644);
+    fixture_write(path, text, 0644);
 }
 
 static void write_bp_debug(const char *value)
@@ -139,7 +123,7 @@ static void write_bp_debug(const char *value)
     if (value == NULL)
         unlink(path);
     else
-        write_file(path, value, 0644);
+        fixture_write(path, value, 0644);
 }
 
 static int setup(void **state)
@@ -165,7 +149,7 @@ static int setup(void **state)
     if (copy_file(BP_LAUNCH_EXE, path, 0755) != 0 || copy_file(pristine, tarball, 0644) != 0)
         return -1;
     snprintf(path, sizeof path, "%s/group.toml", layers_root);
-    write_file(path,
+    fixture_write(path,
                "[[group]]\nid = \"example/go\"\nversion = \"1.0.0\"\napi = \"0.10\"\n\n"
                "[[group]]\nid = \"cnbdebug/debug\"\nversion = \"0.1.0\"\napi = \"0.10\"\n", 0644);
     char text[1024];
@@ -174,7 +158,7 @@ static int setup(void **state)
              "default = true\n",
              server);
     snprintf(path, sizeof path, "%s/example_go/launch.toml", layers_root);
-    write_file(path, text, 0644);
+    fixture_write(path, text, 0644);
     write_buildpack_toml(tarball_sha);
     write_bp_debug("true");
     return 0;
@@ -236,8 +220,8 @@ static void run_build(bool with_layers, const char *extra, struct run *r)
     int status = 0;
     assert_int_equal(waitpid(pid, &status, 0), pid);
     r->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r->out = read_text(out_path);
-    r->err = read_text(err_path);
+    r->out = fixture_read(out_path);
+    r->err = fixture_read(err_path);
 }
 
 static void assert_ok(const struct run *r)
@@ -265,29 +249,6 @@ static bool exists(const char *fmt, const char *a)
     snprintf(path, sizeof path, fmt, a);
     struct stat st;
     return lstat(path, &st) == 0;
-}
-
-/* Our layers dir holds exactly these names (temp files would show up). */
-static void assert_ours_holds(const char *const *names, size_t n)
-{
-    DIR *d = opendir(ours);
-    assert_non_null(d);
-    size_t seen = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        bool known = false;
-        for (size_t i = 0; i < n; i++)
-            known |= strcmp(e->d_name, names[i]) == 0;
-        if (!known) {
-            closedir(d);
-            fail_msg("unexpected %s in %s", e->d_name, ours);
-        }
-        seen++;
-    }
-    closedir(d);
-    assert_int_equal(seen, n);
 }
 
 static struct toml_value *parse(const char *fmt, const char *a)
@@ -357,7 +318,7 @@ static char *run_process(const struct toml_value *proc, const char *extra_env, i
     assert_int_equal(waitpid(pid, &status, 0), pid);
     free(argv);
     *code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return read_text(out_path);
+    return fixture_read(out_path);
 }
 
 /* ---- the debuggable Go app -------------------------------------------- */
@@ -430,7 +391,7 @@ static void test_go_app_becomes_debuggable(void **state)
 
     char path[1024];
     snprintf(path, sizeof path, "%s/debug-tools/dlv/dlv", ours);
-    char *text = read_text(path);
+    char *text = fixture_read(path);
     assert_string_equal(text, dlv_script);
     free(text);
     assert_int_equal(access(path, X_OK), 0);
@@ -455,7 +416,7 @@ static void test_go_app_becomes_debuggable(void **state)
     /* Nothing else: no temp files, no bin/ on PATH for other processes. */
     const char *names[] = {"launch.toml", "debug-tools", "debug-tools.toml",
                            "debug-tools.sbom.cdx.json"};
-    assert_ours_holds(names, 4);
+    fixture_assert_dir_holds(ours, names, 4);
     assert_false(exists("%s/debug-tools/bin", ours));
 
     /* The rewritten command runs: the wrapper execs our fake dlv with the
@@ -486,7 +447,7 @@ static void test_second_run_reuses_the_layer(void **state)
     run_free(&r);
     char path[1024];
     snprintf(path, sizeof path, "%s/launch.toml", ours);
-    char *first = read_text(path);
+    char *first = fixture_read(path);
     struct stat before;
     snprintf(path, sizeof path, "%s/debug-tools/dlv/dlv", ours);
     assert_int_equal(stat(path, &before), 0);
@@ -501,7 +462,7 @@ static void test_second_run_reuses_the_layer(void **state)
     assert_int_equal(stat(path, &after), 0);
     assert_int_equal(after.st_ino, before.st_ino);
     snprintf(path, sizeof path, "%s/launch.toml", ours);
-    char *second = read_text(path);
+    char *second = fixture_read(path);
     assert_string_equal(first, second);
     free(first);
     free(second);
@@ -520,7 +481,7 @@ static void test_disabled_does_nothing(void **state)
         run_build(true, NULL, &r);
         assert_ok(&r);
         run_free(&r);
-        assert_ours_holds(NULL, 0);
+        fixture_assert_dir_holds(ours, NULL, 0);
     }
     /* The platform env file wins over the process env. */
     write_bp_debug("false");
@@ -528,7 +489,7 @@ static void test_disabled_does_nothing(void **state)
     run_build(true, "BP_DEBUG=true", &r);
     assert_ok(&r);
     run_free(&r);
-    assert_ours_holds(NULL, 0);
+    fixture_assert_dir_holds(ours, NULL, 0);
 }
 
 /* ---- bad input: one line naming the culprit, nothing written ----------- */
@@ -538,13 +499,13 @@ static void test_malformed_earlier_launch_toml(void **state)
     (void)state;
     char path[1024];
     snprintf(path, sizeof path, "%s/example_go/launch.toml", layers_root);
-    write_file(path, "[[processes]]\ntype = \"web\"\ncommand = [\"/x\"\n", 0644);
+    fixture_write(path, "[[processes]]\ntype = \"web\"\ncommand = [\"/x\"\n", 0644);
     struct run r;
     run_build(true, NULL, &r);
     assert_failed_naming(&r, path);
     assert_non_null(strstr(r.err, "launch.toml:3:"));
     run_free(&r);
-    assert_ours_holds(NULL, 0);
+    fixture_assert_dir_holds(ours, NULL, 0);
 }
 
 /* Issue 12 item 8: the default process left without a debugger is a
@@ -554,7 +515,7 @@ static void test_undebuggable_default_warns_or_fails(void **state)
     (void)state;
     char path[1024];
     snprintf(path, sizeof path, "%s/example_go/launch.toml", layers_root);
-    write_file(path, "[[processes]]\ntype = \"web\"\ncommand = [\"bash\", \"-c\", \"./run.sh | tee log\"]\n"
+    fixture_write(path, "[[processes]]\ntype = \"web\"\ncommand = [\"bash\", \"-c\", \"./run.sh | tee log\"]\n"
                      "default = true\n", 0644);
     struct run r;
     run_build(true, NULL, &r);
@@ -565,7 +526,7 @@ static void test_undebuggable_default_warns_or_fails(void **state)
     run_free(&r);
 
     snprintf(path, sizeof path, "%s/env/BP_DEBUG_STRICT", platform);
-    write_file(path, "true", 0644);
+    fixture_write(path, "true", 0644);
     run_build(true, NULL, &r);
     assert_failed_naming(&r, "default process 'web' cannot be debugged");
     run_free(&r);
@@ -581,7 +542,7 @@ static void test_shell_expansion_is_kept_for_launch(void **state)
     snprintf(path, sizeof path, "%s/example_go/launch.toml", layers_root);
     snprintf(text, sizeof text, "[[processes]]\ntype = \"web\"\ncommand = [\"bash\", \"-c\", "
              "\"exec %s --port \\\"$PORT\\\"\"]\ndefault = true\n", server);
-    write_file(path, text, 0644);
+    fixture_write(path, text, 0644);
     struct run r;
     run_build(true, NULL, &r);
     assert_ok(&r);
@@ -595,7 +556,7 @@ static void test_shell_expansion_is_kept_for_launch(void **state)
     assert_string_equal(str(toml_array_at(command, n - 2)), "--port");
     assert_int_equal(toml_array_len(toml_table_get(web, "args")), 0);
     snprintf(path, sizeof path, "%s/debug-tools/env.launch/web/CNB_DEBUG_EXPAND.override", ours);
-    char *marks = read_text(path);
+    char *marks = fixture_read(path);
     char want[32];
     snprintf(want, sizeof want, "%zu", n - 1);
     assert_string_equal(marks, want);
@@ -619,11 +580,11 @@ static void test_explicit_build_bind_is_recorded(void **state)
 
     char env_path[1024];
     snprintf(env_path, sizeof env_path, "%s/env/BP_DEBUG_BIND", platform);
-    write_file(env_path, "0.0.0.0", 0644);
+    fixture_write(env_path, "0.0.0.0", 0644);
     run_build(true, NULL, &r);
     assert_ok(&r);
     run_free(&r);
-    char *value = read_text(path);
+    char *value = fixture_read(path);
     assert_string_equal(value, "true");
     free(value);
 }
@@ -637,7 +598,7 @@ static void test_bad_bp_debug_value(void **state)
     assert_failed_naming(&r, "BP_DEBUG");
     assert_non_null(strstr(r.err, "yes-please"));
     run_free(&r);
-    assert_ours_holds(NULL, 0);
+    fixture_assert_dir_holds(ours, NULL, 0);
 }
 
 static void test_missing_layers_dir(void **state)
@@ -647,7 +608,7 @@ static void test_missing_layers_dir(void **state)
     run_build(false, NULL, &r);
     assert_failed_naming(&r, "CNB_LAYERS_DIR");
     run_free(&r);
-    assert_ours_holds(NULL, 0);
+    fixture_assert_dir_holds(ours, NULL, 0);
 }
 
 static void test_wrong_checksum_writes_nothing(void **state)
@@ -663,7 +624,7 @@ static void test_wrong_checksum_writes_nothing(void **state)
     assert_non_null(strstr(r.err, "sha256"));
     run_free(&r);
     /* No layer dir, no layer toml, no launch.toml, no temp leftovers. */
-    assert_ours_holds(NULL, 0);
+    fixture_assert_dir_holds(ours, NULL, 0);
 }
 
 /* A failed rebuild keeps the layer of the previous successful run. */
@@ -678,8 +639,8 @@ static void test_wrong_checksum_keeps_previous_layer(void **state)
     snprintf(toml_path, sizeof toml_path, "%s/debug-tools.toml", ours);
     snprintf(launch_path, sizeof launch_path, "%s/launch.toml", ours);
     snprintf(dlv_path, sizeof dlv_path, "%s/debug-tools/dlv/dlv", ours);
-    char *toml_before = read_text(toml_path);
-    char *launch_before = read_text(launch_path);
+    char *toml_before = fixture_read(toml_path);
+    char *launch_before = fixture_read(launch_path);
 
     char wrong[65];
     memset(wrong, 'b', 64);
@@ -689,9 +650,9 @@ static void test_wrong_checksum_keeps_previous_layer(void **state)
     assert_failed_naming(&r, tarball);
     run_free(&r);
 
-    char *toml_after = read_text(toml_path);
-    char *launch_after = read_text(launch_path);
-    char *dlv = read_text(dlv_path);
+    char *toml_after = fixture_read(toml_path);
+    char *launch_after = fixture_read(launch_path);
+    char *dlv = fixture_read(dlv_path);
     assert_string_equal(toml_after, toml_before);
     assert_string_equal(launch_after, launch_before);
     assert_string_equal(dlv, dlv_script);
@@ -702,7 +663,7 @@ static void test_wrong_checksum_keeps_previous_layer(void **state)
     free(dlv);
     const char *names[] = {"launch.toml", "debug-tools", "debug-tools.toml",
                            "debug-tools.sbom.cdx.json"};
-    assert_ours_holds(names, 4);
+    fixture_assert_dir_holds(ours, names, 4);
 }
 
 int main(void)

@@ -17,67 +17,39 @@
 
 #include "cnb/cnb.h"
 #include "common/fileio.h"
-#include "common/strbuf.h"
+#include "support/fixture_cnb.h"
 #include "toml/toml.h"
 
 #define OUR_ID "cnbdebug/debug"
 
-static char root[256];   /* temp dir */
-static char layers[512]; /* <root>/layers */
-static char app[512];    /* <root>/app */
-static char ours[600];
+static struct fixture_tree tree;
+static const char *const root = tree.root, *const layers = tree.layers, *const app = tree.app;
 static struct cnb_build_context ctx;
 
 static void write_file(const char *path, const char *text)
 {
-    char *copy = strdup(path);
-    char *slash = strrchr(copy, '/');
-    *slash = '\0';
-    assert_int_equal(file_mkdirs(copy, NULL), 0);
-    free(copy);
-    struct bp_error err = {{0}};
-    if (file_write_atomic(path, text, strlen(text), 0644, &err) != 0)
-        fail_msg("%s", err.message);
+    fixture_write(path, text, 0644);
 }
 
 /* Writes <layers>/<rel> (directories made). */
 static void put(const char *rel, const char *text)
 {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", layers, rel);
-    write_file(path, text);
-}
-
-static void put_dir(const char *rel)
-{
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", layers, rel);
-    assert_int_equal(file_mkdirs(path, NULL), 0);
+    fixture_write_at(layers, rel, text, 0644);
 }
 
 static int setup(void **state)
 {
     (void)state;
-    snprintf(root, sizeof root, "/tmp/test_cnb_env.XXXXXX");
-    if (mkdtemp(root) == NULL)
-        return -1;
-    snprintf(layers, sizeof layers, "%s/layers", root);
-    snprintf(app, sizeof app, "%s/app", root);
-    snprintf(ours, sizeof ours, "%s/cnbdebug_debug", layers);
-    if (file_mkdirs(ours, NULL) != 0 || file_mkdirs(app, NULL) != 0)
-        return -1;
-    memset(&ctx, 0, sizeof ctx);
-    ctx.layers_root = layers;
-    ctx.layers_dir = ours;
-    ctx.app_dir = app;
-    ctx.buildpack_id = OUR_ID;
+    fixture_tree_make(&tree, "test_cnb_env");
+    fixture_cnb_context(&ctx, &tree);
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    return file_remove_tree(root, NULL);
+    fixture_tree_remove(&tree);
+    return 0;
 }
 
 /* ---- env dirs: a table of files and what they make of a start env ------ */
@@ -281,9 +253,9 @@ static void make_tree(void)
                       "[[group]]\nid = \"example/tools\"\nversion = \"1\"\napi = \"0.10\"\n"
                       "[[group]]\nid = \"" OUR_ID "\"\nversion = \"1\"\napi = \"0.10\"\n");
     put("paketo-buildpacks_node-engine/node.toml", "[types]\nlaunch = true\n[metadata]\nv = \"20\"\n");
-    put_dir("paketo-buildpacks_node-engine/node/bin");
+    fixture_mkdir_at(layers, "paketo-buildpacks_node-engine/node/bin");
     put("paketo-buildpacks_node-engine/node/bin/node", "#!/bin/sh\necho node\n");
-    put_dir("paketo-buildpacks_node-engine/node/lib");
+    fixture_mkdir_at(layers, "paketo-buildpacks_node-engine/node/lib");
     put("paketo-buildpacks_node-engine/node/env.launch/NODE_HOME.default", "/layers/node");
     put("paketo-buildpacks_node-engine/node/env.launch/NODE_ENV.default", "production");
     put("paketo-buildpacks_node-engine/node/env/NODE_OPTIONS.append", "--max-old-space-size=512");
@@ -291,10 +263,10 @@ static void make_tree(void)
     put("paketo-buildpacks_node-engine/node/env.launch/web/PORT.override", "8080");
     put("paketo-buildpacks_node-engine/node/env.launch/worker/PORT.override", "9090");
     put("paketo-buildpacks_node-engine/build-cache.toml", "[types]\nbuild = true\ncache = true\n");
-    put_dir("paketo-buildpacks_node-engine/build-cache/bin");
+    fixture_mkdir_at(layers, "paketo-buildpacks_node-engine/build-cache/bin");
     put("paketo-buildpacks_node-engine/build-cache/env/ONLY_AT_BUILD.override", "yes");
     put("example_tools/tools.toml", "[types]\nlaunch = true\n");
-    put_dir("example_tools/tools/bin");
+    fixture_mkdir_at(layers, "example_tools/tools/bin");
     put("example_tools/tools/env/PATH.prepend", "/opt/tools/bin");
     put("example_tools/tools/env/PATH.delim", ":");
     put("example_tools/tools/env.launch/NODE_ENV.override", "staging");
@@ -354,6 +326,23 @@ static const char *find_launcher(void)
     return access(path, X_OK) == 0 ? path : NULL;
 }
 
+struct launcher_run {
+    const char *web;
+};
+
+/* In the child: the launcher, as the platform runs it, with only the base env. */
+static void run_launcher(void *arg)
+{
+    const struct launcher_run *run = arg;
+    char layers_var[700], app_var[700];
+    snprintf(layers_var, sizeof layers_var, "CNB_LAYERS_DIR=%s", layers);
+    snprintf(app_var, sizeof app_var, "CNB_APP_DIR=%s", app);
+    char *envp[] = {base_env[0], base_env[1], base_env[2], "CNB_PLATFORM_API=0.15",
+                    layers_var, app_var, NULL};
+    execve(run->web, (char *[]){(char *)run->web, NULL}, envp);
+    _exit(127);
+}
+
 /* The same tree through the real launcher: a `web` process running env(1)
  * prints what the launcher gave it; every variable must match ours. */
 static void test_launch_env_matches_real_launcher(void **state)
@@ -382,35 +371,14 @@ static void test_launch_env_matches_real_launcher(void **state)
     snprintf(web, sizeof web, "%s/web", root);
     assert_int_equal(symlink(launcher, web), 0);
 
-    int pipefd[2];
-    assert_int_equal(pipe(pipefd), 0);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        dup2(pipefd[1], 1);
-        close(pipefd[0]);
-        char layers_var[700], app_var[700];
-        snprintf(layers_var, sizeof layers_var, "CNB_LAYERS_DIR=%s", layers);
-        snprintf(app_var, sizeof app_var, "CNB_APP_DIR=%s", app);
-        char *envp[] = {base_env[0], base_env[1], base_env[2], "CNB_PLATFORM_API=0.15",
-                        layers_var, app_var, NULL};
-        execve(web, (char *[]){web, NULL}, envp);
-        _exit(127);
-    }
-    close(pipefd[1]);
-    struct strbuf out = STRBUF_INIT;
-    char buf[4096];
-    ssize_t n;
-    while ((n = read(pipefd[0], buf, sizeof buf)) > 0)
-        strbuf_append(&out, buf, (size_t)n);
-    close(pipefd[0]);
+    struct launcher_run run = {.web = web};
     int status = 0;
-    waitpid(pid, &status, 0);
+    char *out = fixture_capture(run_launcher, &run, &status);
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 
     struct cnb_env theirs = {0};
     char *save = NULL;
-    for (char *line = strtok_r(out.data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+    for (char *line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         char *eq = strchr(line, '=');
         if (eq == NULL)
             continue;
@@ -433,7 +401,7 @@ static void test_launch_env_matches_real_launcher(void **state)
     assert_true(theirs.len >= 8);
     cnb_env_free(&theirs);
     cnb_env_free(&ours_env);
-    strbuf_free(&out);
+    free(out);
 }
 
 int main(void)

@@ -16,43 +16,25 @@
 
 #include "cnb/cnb.h"
 #include "common/fileio.h"
+#include "support/fixture_cnb.h"
 
 #define OUR_ID "cnbdebug/debug"
 
-static char root[256];
-static char layers[512], app[512], ours[600];
+static struct fixture_tree tree;
+static const char *const root = tree.root, *const layers = tree.layers, *const app = tree.app;
 static struct cnb_build_context ctx;
 
+/* Writes <root>/<rel> with mode (directories made). */
 static void put(const char *rel, const char *text, unsigned mode)
 {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", root, rel);
-    char *dir = strdup(path);
-    *strrchr(dir, '/') = '\0';
-    assert_int_equal(file_mkdirs(dir, NULL), 0);
-    free(dir);
-    struct bp_error err = {{0}};
-    if (file_write_atomic(path, text, strlen(text), mode, &err) != 0)
-        fail_msg("%s", err.message);
-    chmod(path, mode);
+    fixture_write_at(root, rel, text, mode);
 }
 
 static int setup(void **state)
 {
     (void)state;
-    snprintf(root, sizeof root, "/tmp/test_cnb_resolve.XXXXXX");
-    if (mkdtemp(root) == NULL)
-        return -1;
-    snprintf(layers, sizeof layers, "%s/layers", root);
-    snprintf(app, sizeof app, "%s/app", root);
-    snprintf(ours, sizeof ours, "%s/cnbdebug_debug", layers);
-    if (file_mkdirs(ours, NULL) != 0 || file_mkdirs(app, NULL) != 0)
-        return -1;
-    memset(&ctx, 0, sizeof ctx);
-    ctx.layers_root = layers;
-    ctx.layers_dir = ours;
-    ctx.app_dir = app;
-    ctx.buildpack_id = OUR_ID;
+    fixture_tree_make(&tree, "test_cnb_resolve");
+    fixture_cnb_context(&ctx, &tree);
     /* Paketo node-engine without a build requirement: launch-only (packit
      * MergeLayerTypes); pip-install's build-time venv: build-only. */
     put("layers/group.toml", "[[group]]\nid = \"paketo-buildpacks/node-engine\"\nversion = \"1\"\n"
@@ -75,7 +57,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    return file_remove_tree(root, NULL);
+    fixture_tree_remove(&tree);
+    return 0;
 }
 
 /* In PATH and the expected paths, "L" stands for the node layer's bin,

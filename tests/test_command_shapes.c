@@ -12,11 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "command/command.h"
 #include "common/strbuf.h"
+#include "support/fixture.h"
 
 /* "a|b|c" → argv (| separates words; an empty string is no words). */
 static void argv_of(struct command_argv *argv, const char *spec)
@@ -217,6 +217,22 @@ static char *expand_ours(const char *word)
     return text;
 }
 
+struct shell_run {
+    const char *shell, *script;
+};
+
+/* In the child: the shell with only env_table's variables (and a PATH). */
+static void run_shell(void *arg)
+{
+    const struct shell_run *run = arg;
+    clearenv();
+    for (const struct env_pair *p = env_table; p->name; p++)
+        setenv(p->name, p->value, 1);
+    setenv("PATH", "/usr/bin:/bin", 1);
+    execl(run->shell, run->shell, "-c", run->script, (char *)NULL);
+    _exit(127);
+}
+
 /* The same word through a real shell: `set -- WORD` then the fields. */
 static char *expand_by(const char *shell, const char *word)
 {
@@ -224,30 +240,9 @@ static char *expand_by(const char *shell, const char *word)
     snprintf(script, sizeof script,
              "set -- %s; if [ $# -eq 0 ]; then printf '<none>'; exit; fi; "
              "sep=; for f in \"$@\"; do printf '%%s%%s' \"$sep\" \"$f\"; sep='|'; done", word);
-    int pipefd[2];
-    assert_int_equal(pipe(pipefd), 0);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        dup2(pipefd[1], 1);
-        close(pipefd[0]);
-        clearenv();
-        for (const struct env_pair *p = env_table; p->name; p++)
-            setenv(p->name, p->value, 1);
-        setenv("PATH", "/usr/bin:/bin", 1);
-        execl(shell, shell, "-c", script, (char *)NULL);
-        _exit(127);
-    }
-    close(pipefd[1]);
-    struct strbuf sb = STRBUF_INIT;
-    char buf[256];
-    ssize_t n;
-    while ((n = read(pipefd[0], buf, sizeof buf)) > 0)
-        strbuf_append(&sb, buf, (size_t)n);
-    close(pipefd[0]);
+    struct shell_run run = {shell, script};
     int status;
-    waitpid(pid, &status, 0);
-    return strbuf_detach(&sb);
+    return fixture_capture(run_shell, &run, &status);
 }
 
 static void test_expand_word_table_matches_sh_and_bash(void **state)
