@@ -66,21 +66,13 @@ static int sha256_file(const char *path, char hex[65])
 static int group_setup(void **state)
 {
     (void)state;
-    snprintf(base, sizeof base, "/tmp/test_build_e2e.XXXXXX");
-    if (mkdtemp(base) == NULL)
-        return -1;
+    fixture_tempdir(base, sizeof base, "test_build_e2e");
     /* The app: a tiny real Go binary, as a Go buildpack would leave it. */
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd,
-             "cd %s && mkdir -p gosrc app && cd gosrc && "
-             "printf 'package main\\nfunc main(){}\\n' > main.go && "
-             "printf 'module example.com/app\\ngo 1.22\\n' > go.mod && "
-             "GOFLAGS=-buildvcs=false GOTOOLCHAIN=local go build -o ../app/server . >/dev/null 2>&1",
-             base);
-    if (system(cmd) != 0)
-        return -1;
     snprintf(appdir, sizeof appdir, "%s/app", base);
     snprintf(server, sizeof server, "%s/server", appdir);
+    fixture_mkdir_at(appdir, "");
+    fixture_go_app(base, server);
+    char cmd[2048];
     /* The "Delve" release: a tar.gz holding an executable dlv script. */
     snprintf(cmd, sizeof cmd, "%s/tarsrc", base);
     if (mkdir(cmd, 0755) != 0)

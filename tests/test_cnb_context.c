@@ -77,6 +77,20 @@ static const char *load_fails(struct bp_error *err)
     return err->message;
 }
 
+/* Loads with no positional arguments: it must succeed, with our layer and
+ * the layers root above it where setup put them. */
+static void load_ok(struct cnb_build_context *ctx)
+{
+    char *argv[] = {"build", NULL};
+    struct bp_error err = {{0}};
+    if (cnb_build_context_load(1, argv, ctx, &err) != 0)
+        fail_msg("%s", err.message);
+    assert_string_equal(ctx->layers_dir, layers);
+    char want_root[600];
+    snprintf(want_root, sizeof want_root, "%s/layers", root);
+    assert_string_equal(ctx->layers_root, want_root);
+}
+
 static void test_loads_env_and_buildpack_toml(void **state)
 {
     (void)state;
@@ -91,14 +105,8 @@ static void test_loads_env_and_buildpack_toml(void **state)
     setenv("CNB_TARGET_DISTRO_NAME", "ubuntu", 1);
     setenv("CNB_TARGET_DISTRO_VERSION", "24.04", 1);
 
-    char *argv[] = {"build", NULL};
     struct cnb_build_context ctx;
-    struct bp_error err = {{0}};
-    assert_int_equal(cnb_build_context_load(1, argv, &ctx, &err), 0);
-    assert_string_equal(ctx.layers_dir, layers);
-    char want_root[600];
-    snprintf(want_root, sizeof want_root, "%s/layers", root);
-    assert_string_equal(ctx.layers_root, want_root);
+    load_ok(&ctx);
     assert_string_equal(ctx.platform_dir, platform);
     assert_string_equal(ctx.plan_path, "/tmp/plan.toml");
     assert_string_equal(ctx.buildpack_dir, bpdir);
@@ -120,10 +128,8 @@ static void test_defaults_for_optional_values(void **state)
 {
     (void)state;
     write_buildpack_toml("[buildpack]\nid = \"cnbdebug/debug\"\nversion = \"0.1.0\"\n");
-    char *argv[] = {"build", NULL};
     struct cnb_build_context ctx;
-    struct bp_error err = {{0}};
-    assert_int_equal(cnb_build_context_load(1, argv, &ctx, &err), 0);
+    load_ok(&ctx);
     assert_null(ctx.plan_path);
     assert_string_equal(ctx.target_os, "linux");
     /* Platforms before 0.12 give no CNB_TARGET_ARCH: the build host's. */
@@ -209,14 +215,8 @@ static void test_trailing_slash_is_ignored(void **state)
     char slashed[600];
     snprintf(slashed, sizeof slashed, "%s//", layers);
     setenv("CNB_LAYERS_DIR", slashed, 1);
-    char *argv[] = {"build", NULL};
     struct cnb_build_context ctx;
-    struct bp_error err = {{0}};
-    assert_int_equal(cnb_build_context_load(1, argv, &ctx, &err), 0);
-    assert_string_equal(ctx.layers_dir, layers);
-    char want_root[600];
-    snprintf(want_root, sizeof want_root, "%s/layers", root);
-    assert_string_equal(ctx.layers_root, want_root);
+    load_ok(&ctx);
     cnb_build_context_free(&ctx);
 }
 

@@ -18,23 +18,12 @@
 #include <unistd.h>
 
 #include "common/fileio.h"
+#include "support/fixture.h"
 #include "deps/internal.h"
 
 static char root[256];
 static char good_tgz[400], evil_tgz[400];
 static char good_sha[65], evil_sha[65];
-
-static const char *const *env_pairs;
-
-static const char *fake_getenv(const char *name, void *ctx)
-{
-    (void)ctx;
-    size_t n = strlen(name);
-    for (const char *const *p = env_pairs; p != NULL && *p != NULL; p++)
-        if (strncmp(*p, name, n) == 0 && (*p)[n] == '=')
-            return *p + n + 1;
-    return NULL;
-}
 
 static void make_tgz(const char *path, const char *name, const char *content)
 {
@@ -140,8 +129,7 @@ static void test_file_uri(void **state)
     struct deps_dependency d = dep_for(uri, good_sha);
     struct deps_install_result res;
     struct bp_error err = {{0}};
-    struct deps_fetch_options opt = {.getenv_fn = fake_getenv};
-    env_pairs = (const char *const[]){NULL};
+    struct deps_fetch_options opt = {.getenv_fn = fixture_getenv};
     if (deps_install(&d, &opt, dest, &res, &err) != 0)
         fail_msg("%s", err.message);
     snprintf(path, sizeof path, "%s/dlv", dest);
@@ -176,8 +164,7 @@ static void test_checksum_mismatch_leaves_nothing(void **state)
     struct deps_dependency d =
         dep_for(uri, "0000000000000000000000000000000000000000000000000000000000000000");
     struct bp_error err = {{0}};
-    env_pairs = (const char *const[]){NULL};
-    struct deps_fetch_options opt = {.getenv_fn = fake_getenv};
+    struct deps_fetch_options opt = {.getenv_fn = fixture_getenv};
     assert_int_equal(deps_install(&d, &opt, dest, NULL, &err), -1);
     char want[300];
     snprintf(want, sizeof want, "sha256 mismatch: expected 0000000000000000000000000000000000000000000000000000000000000000, got %s", good_sha);
@@ -197,8 +184,7 @@ static void test_extract_failure_leaves_nothing(void **state)
     snprintf(dest, sizeof dest, "%s/dlv", parent);
     struct deps_dependency d = dep_for(uri, evil_sha);
     struct bp_error err = {{0}};
-    env_pairs = (const char *const[]){NULL};
-    struct deps_fetch_options opt = {.getenv_fn = fake_getenv};
+    struct deps_fetch_options opt = {.getenv_fn = fixture_getenv};
     assert_int_equal(deps_install(&d, &opt, dest, NULL, &err), -1);
     if (strstr(err.message, "entry \"dlv-pkg/../../escape\"") == NULL)
         fail_msg("%s", err.message);
@@ -225,8 +211,10 @@ static void test_offline_mapping_mirror(void **state)
     assert_int_equal(file_mkdirs(path, NULL), 0);
     snprintf(path, sizeof path, "%s/dependencies/%s/dlv-1.0.tar.gz", bp, good_sha);
     assert_int_equal(link(good_tgz, path), 0);
-    env_pairs = (const char *const[]){"BP_DEPENDENCY_MIRROR=https://also-unreachable.invalid", NULL};
-    struct deps_fetch_options opt = {.getenv_fn = fake_getenv, .buildpack_dir = bp};
+    const char *const unreachable_mirror[] = {"BP_DEPENDENCY_MIRROR=https://also-unreachable.invalid",
+                                              NULL};
+    struct deps_fetch_options opt = {.getenv_fn = fixture_getenv,
+                                     .getenv_ctx = (void *)unreachable_mirror, .buildpack_dir = bp};
     if (deps_install(&d, &opt, dest, &res, &err) != 0)
         fail_msg("%s", err.message);
     assert_true(res.from_offline_cache);
@@ -251,7 +239,8 @@ static void test_offline_mapping_mirror(void **state)
     assert_int_equal(file_write_atomic(path, uri, strlen(uri), 0644, NULL), 0);
     char platform[400];
     snprintf(platform, sizeof platform, "%s/platform", root);
-    opt = (struct deps_fetch_options){.getenv_fn = fake_getenv, .platform_dir = platform};
+    opt = (struct deps_fetch_options){.getenv_fn = fixture_getenv,
+                                      .getenv_ctx = (void *)unreachable_mirror, .platform_dir = platform};
     if (deps_install(&d, &opt, dest, &res, &err) != 0)
         fail_msg("%s", err.message);
     assert_false(res.from_offline_cache);
@@ -266,8 +255,8 @@ static void test_offline_mapping_mirror(void **state)
     assert_int_equal(link(good_tgz, path), 0);
     char mirror_env[600];
     snprintf(mirror_env, sizeof mirror_env, "BP_DEPENDENCY_MIRROR=file://%s/mirror/{originalHost}", root);
-    env_pairs = (const char *const[]){mirror_env, NULL};
-    opt = (struct deps_fetch_options){.getenv_fn = fake_getenv};
+    const char *const file_mirror[] = {mirror_env, NULL};
+    opt = (struct deps_fetch_options){.getenv_fn = fixture_getenv, .getenv_ctx = (void *)file_mirror};
     if (deps_install(&d, &opt, dest, &res, &err) != 0)
         fail_msg("%s", err.message);
     assert_string_equal(res.source_used, path);
@@ -286,8 +275,7 @@ static void test_single_binary(void **state)
     snprintf(uri, sizeof uri, "file://%s", bin);
     snprintf(dest, sizeof dest, "%s/layer/bin", root);
     struct deps_dependency d = dep_for(uri, sha);
-    env_pairs = (const char *const[]){NULL};
-    struct deps_fetch_options opt = {.getenv_fn = fake_getenv};
+    struct deps_fetch_options opt = {.getenv_fn = fixture_getenv};
     if (deps_install(&d, &opt, dest, NULL, &err) != 0)
         fail_msg("%s", err.message);
     snprintf(path, sizeof path, "%s/dlv", dest);
@@ -305,8 +293,7 @@ static void test_unreachable_url(void **state)
     snprintf(dest, sizeof dest, "%s/dlv", parent);
     /* Port 1 on loopback refuses: a transient failure, retried twice. */
     struct deps_dependency d = dep_for("http://127.0.0.1:1/dlv-1.0.tar.gz", good_sha);
-    env_pairs = (const char *const[]){NULL};
-    struct deps_fetch_options opt = {.getenv_fn = fake_getenv, .max_attempts = 2,
+    struct deps_fetch_options opt = {.getenv_fn = fixture_getenv, .max_attempts = 2,
                                      .retry_delay_ms = 10, .connect_timeout_s = 2};
     struct bp_error err = {{0}};
     struct deps_install_result res;

@@ -13,28 +13,16 @@
 #include <unistd.h>
 
 #include "common/fileio.h"
+#include "support/fixture.h"
 #include "deps/internal.h"
 
 static char root[256];
 
-/* The environment the tests control: NAME=value pairs, NULL-terminated. */
-static const char *const *env_pairs;
-
-static const char *fake_getenv(const char *name, void *ctx)
-{
-    (void)ctx;
-    size_t n = strlen(name);
-    for (const char *const *p = env_pairs; p != NULL && *p != NULL; p++)
-        if (strncmp(*p, name, n) == 0 && (*p)[n] == '=')
-            return *p + n + 1;
-    return NULL;
-}
-
 static struct deps_fetch_options options(const char *const *env)
 {
-    env_pairs = env;
     struct deps_fetch_options o = {0};
-    o.getenv_fn = fake_getenv;
+    o.getenv_fn = fixture_getenv; /* env: "NAME=value" pairs, NULL-terminated */
+    o.getenv_ctx = (void *)env;
     o.platform_dir = root;
     return o;
 }

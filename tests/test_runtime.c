@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/fileio.h"
+#include "support/fixture.h"
 #include "runtime/runtime.h"
 
 static char dir[256];
@@ -22,18 +23,10 @@ static char python[512];
 static int group_setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/test_runtime.XXXXXX");
-    if (mkdtemp(dir) == NULL)
-        return -1;
+    fixture_tempdir(dir, sizeof dir, "test_runtime");
     /* A real Go binary: recognition reads its build info. */
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd,
-             "cd %s && mkdir -p gosrc && cd gosrc && printf 'package main\\nfunc main(){}\\n' > main.go && "
-             "printf 'module example.com/app\\ngo 1.22\\n' > go.mod && "
-             "GOFLAGS=-buildvcs=false go build -o ../app . >/dev/null 2>&1", dir);
-    if (system(cmd) != 0)
-        return -1;
     snprintf(go_binary, sizeof go_binary, "%s/app", dir);
+    fixture_go_app(dir, go_binary);
     /* The machine's real python3 (the version is asked from it). */
     const char *candidates[] = {"/usr/bin/python3", "/usr/local/bin/python3"};
     for (size_t i = 0; i < 2 && python[0] == '\0'; i++)

@@ -151,6 +151,28 @@ char *fixture_fails_unprivileged(int (*fn)(void *arg, struct bp_error *err), voi
     return msg;
 }
 
+const char *fixture_getenv(const char *name, void *ctx)
+{
+    size_t n = strlen(name);
+    for (const char *const *p = ctx; p != NULL && *p != NULL; p++)
+        if (strncmp(*p, name, n) == 0 && (*p)[n] == '=')
+            return *p + n + 1;
+    return NULL;
+}
+
+void fixture_go_app(const char *dir, const char *out)
+{
+    char src[1024], cmd[4096];
+    snprintf(src, sizeof src, "%s/gosrc", dir);
+    fixture_write_at(src, "main.go", "package main\nfunc main(){}\n", 0644);
+    fixture_write_at(src, "go.mod", "module example.com/app\ngo 1.22\n", 0644);
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && GOFLAGS=-buildvcs=false GOTOOLCHAIN=local go build -o '%s' . >/dev/null 2>&1",
+             src, out);
+    if (system(cmd) != 0)
+        fail_msg("go build in %s failed: %s", src, cmd);
+}
+
 void fixture_tree_make(struct fixture_tree *tree, const char *name)
 {
     fixture_tempdir(tree->root, sizeof tree->root, name);

@@ -42,6 +42,15 @@ void fixture_drop_root(void);
  * that root would never see (unreadable or unwritable directories). */
 char *fixture_fails_unprivileged(int (*fn)(void *arg, struct bp_error *err), void *arg);
 
+/* A getenv for code that takes one with a context (getenv_fn, ctx): ctx
+ * is a NULL-terminated list of "NAME=value" strings, NULL an empty one. */
+const char *fixture_getenv(const char *name, void *ctx);
+
+/* A tiny real Go program (`func main(){}`, module example.com/app) built
+ * from <dir>/gosrc into out, as a Go buildpack leaves one; its build info
+ * is what runtime recognition reads. Offline: GOTOOLCHAIN=local. */
+void fixture_go_app(const char *dir, const char *out);
+
 /* A layers tree as the lifecycle lays it out for our bin/build:
  * <root>/layers, our layer <root>/layers/cnbdebug_debug and <root>/app. */
 struct fixture_tree {
