@@ -131,6 +131,33 @@ static void test_parse_line_table(void **state)
     }
 }
 
+/* Names up to 255 bytes are looked up, in both $NAME and ${NAME} forms;
+ * a longer one is refused rather than cut, so build and launch agree. */
+static void test_parse_line_long_parameter_names(void **state)
+{
+    (void)state;
+    char name[300];
+    for (size_t len = 255; len <= 256; len++) {
+        memset(name, 'A', len);
+        name[len] = '\0';
+        const char *forms[] = {"node --x=$%s", "node --x=${%s}", "node --x=${%s:-1}"};
+        for (size_t f = 0; f < sizeof forms / sizeof *forms; f++) {
+            char line[400];
+            snprintf(line, sizeof line, forms[f], name);
+            struct command_line parsed;
+            assert_int_equal(command_parse_line(line, &parsed, NULL), 0);
+            if (len == 255) {
+                if (parsed.needs_shell[0] != '\0')
+                    fail_msg("%s: %s", forms[f], parsed.needs_shell);
+                assert_int_equal(parsed.cmds[0].flags[1], COMMAND_WORD_EXPAND | COMMAND_WORD_SPLIT);
+            } else {
+                assert_non_null(strstr(parsed.needs_shell, "longer than 255 bytes"));
+            }
+            command_line_free(&parsed);
+        }
+    }
+}
+
 static void test_parse_line_rejects_what_sh_rejects(void **state)
 {
     (void)state;
@@ -689,6 +716,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_line_table),
         cmocka_unit_test(test_parse_line_rejects_what_sh_rejects),
+        cmocka_unit_test(test_parse_line_long_parameter_names),
         cmocka_unit_test(test_expand_word_table_matches_sh_and_bash),
         cmocka_unit_test(test_expand_random_words_match_sh_and_bash),
         cmocka_unit_test(test_expand_glob_from_value_matches_files),

@@ -101,23 +101,34 @@ static void emit(struct scan *s, const char *text, size_t n, bool quoted)
 
 static const char *scan_until(struct scan *s, const char *p, enum scan_ctx ctx, bool out);
 
+/* Reads the NAME at p (which starts one) into name, marks the word as a
+ * template and looks the value up (*value NULL: unset). Returns the end of
+ * the name, or NULL (refused) for a name too long to look up. */
+static const char *read_param(struct scan *s, const char *p, bool quoted, char name[256],
+                              const char **value)
+{
+    size_t n = 0;
+    while (n < 255 && is_name_char(p[n]))
+        n++;
+    if (is_name_char(p[n]))
+        return refuse(s, "%s", "a parameter name longer than 255 bytes");
+    memcpy(name, p, n);
+    name[n] = '\0';
+    s->flags |= COMMAND_WORD_EXPAND | (quoted ? 0 : COMMAND_WORD_SPLIT);
+    *value = s->getenv_fn ? s->getenv_fn(name, s->getenv_ctx) : NULL;
+    return p + n;
+}
+
 /* p points just after '$'. */
 static const char *scan_param(struct scan *s, const char *p, bool quoted, bool out)
 {
     char name[256];
-    size_t n = 0;
+    const char *v = NULL;
     if (is_name_start(*p)) {
-        while (n < sizeof name - 1 && is_name_char(p[n]))
-            n++;
-        if (is_name_char(p[n]))
-            return refuse(s, "%s", "a parameter name longer than 255 bytes");
-        memcpy(name, p, n);
-        name[n] = '\0';
-        s->flags |= COMMAND_WORD_EXPAND | (quoted ? 0 : COMMAND_WORD_SPLIT);
-        const char *v = s->getenv_fn ? s->getenv_fn(name, s->getenv_ctx) : NULL;
-        if (out && v != NULL)
+        p = read_param(s, p, quoted, name, &v);
+        if (p != NULL && out && v != NULL)
             emit(s, v, strlen(v), quoted);
-        return p + n;
+        return p;
     }
     if (*p == '(')
         return refuse(s, "%s", p[1] == '(' ? "arithmetic expansion $((...))"
@@ -136,15 +147,8 @@ static const char *scan_param(struct scan *s, const char *p, bool quoted, bool o
     if (!is_name_start(*p))
         return refuse(s, "%s", "a ${...} expansion other than ${NAME}, ${NAME:-word}, "
                                "${NAME-word}, ${NAME:+word} or ${NAME+word}");
-    while (n < sizeof name - 1 && is_name_char(p[n]))
-        n++;
-    if (is_name_char(p[n]))
-        return refuse(s, "%s", "a parameter name longer than 255 bytes");
-    memcpy(name, p, n);
-    name[n] = '\0';
-    p += n;
-    s->flags |= COMMAND_WORD_EXPAND | (quoted ? 0 : COMMAND_WORD_SPLIT);
-    const char *v = s->getenv_fn ? s->getenv_fn(name, s->getenv_ctx) : NULL;
+    if ((p = read_param(s, p, quoted, name, &v)) == NULL)
+        return NULL;
     if (*p == '}') {
         if (out && v != NULL)
             emit(s, v, strlen(v), quoted);
