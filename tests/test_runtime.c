@@ -417,6 +417,39 @@ static void test_shell_wrappers_are_unwrapped(void **state)
     runtime_plan_free(&plan);
 }
 
+/* Every rewritten process runs where the original did: a `cd DIR &&`
+ * prefix becomes the plan's working directory, for each runtime that
+ * rewrites the command (go, node, python). */
+static void test_rewritten_processes_keep_workdir(void **state)
+{
+    (void)state;
+    struct runtime_context ctx = context();
+    char path_env[700];
+    snprintf(path_env, sizeof path_env, "%s:/usr/bin:/bin", dir);
+    ctx.path_env = path_env;
+    char node[600];
+    snprintf(node, sizeof node, "%s/node", dir);
+    fixture_write(node, "#!/bin/sh\n", 0755);
+    const struct {
+        const char *app;
+        enum runtime_id runtime;
+    } cases[] = {{go_binary, RUNTIME_GO}, {"node", RUNTIME_NODE}, {python, RUNTIME_PYTHON}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char line[1400];
+        snprintf(line, sizeof line, "cd %s && exec %s app.py", dir, cases[i].app);
+        const char *words[] = {"bash", "-c", line};
+        struct runtime_plan plan;
+        char why[512] = "";
+        if (plan_words(words, 3, 0, &ctx, &plan, why, sizeof why) != 1)
+            fail_msg("%s: %s", line, why);
+        assert_int_equal(plan.runtime, cases[i].runtime);
+        assert_true(plan.rewritten);
+        assert_non_null(plan.workdir);
+        assert_string_equal(plan.workdir, dir);
+        runtime_plan_free(&plan);
+    }
+}
+
 static void test_legacy_shell_process(void **state)
 {
     (void)state;
@@ -766,6 +799,7 @@ int main(void)
         cmocka_unit_test(test_python_without_a_fitting_debugger),
         cmocka_unit_test(test_node_and_npm),
         cmocka_unit_test(test_shell_wrappers_are_unwrapped),
+        cmocka_unit_test(test_rewritten_processes_keep_workdir),
         cmocka_unit_test(test_legacy_shell_process),
         cmocka_unit_test(test_expansions_are_kept_for_launch),
         cmocka_unit_test(test_wrappers_are_kept_around_the_debugger),

@@ -106,10 +106,7 @@ int runtime_go_plan(const struct runtime_process *rp, const struct runtime_conte
     debugger_format(DEBUGGER_DLV, &listen, &full);
     runtime_push(&full, rp->executable);
     runtime_push(&full, "--");
-    for (size_t i = 1; i < rp->argv.len; i++)
-        runtime_push_word(plan, &full, rp, i);
-    if (rp->workdir)
-        plan->workdir = xstrdup(rp->workdir);
+    runtime_push_words(plan, &full, rp, 1);
     runtime_plan_set_argv(plan, rp, &full);
     free(wrapper);
     command_argv_free(&full);

@@ -52,10 +52,7 @@ int runtime_node_plan(const struct runtime_process *rp, const struct runtime_con
     char *wrapper = runtime_layer_path(ctx, relative);
     runtime_push(&full, wrapper);
     debugger_format(DEBUGGER_NODE, &listen, &full);
-    for (size_t i = 1; i < rp->argv.len; i++)
-        runtime_push_word(plan, &full, rp, i);
-    if (rp->workdir)
-        plan->workdir = xstrdup(rp->workdir);
+    runtime_push_words(plan, &full, rp, 1);
     runtime_plan_set_argv(plan, rp, &full);
     free(wrapper);
     command_argv_free(&full);

@@ -275,8 +275,7 @@ int runtime_python_plan(const struct runtime_process *rp, const struct runtime_c
             runtime_push(&full, rp->executable);
         }
     }
-    for (size_t i = console_script ? 1 : target; i < rp->argv.len; i++)
-        runtime_push_word(plan, &full, rp, i);
+    runtime_push_words(plan, &full, rp, console_script ? 1 : target);
     if (!console_script && target >= rp->argv.len) {
         /* Paketo python-start's `python` is a REPL: say so rather than fail. */
         runtime_plan_warn(plan, "process '%s' runs an interactive Python (no script, -m or -c), "
@@ -285,8 +284,6 @@ int runtime_python_plan(const struct runtime_process *rp, const struct runtime_c
         rc = 0;
         goto done;
     }
-    if (rp->workdir)
-        plan->workdir = xstrdup(rp->workdir);
     runtime_plan_set_argv(plan, rp, &full);
     rc = 1;
 done:

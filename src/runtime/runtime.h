@@ -149,7 +149,8 @@ void runtime_plan_free(struct runtime_plan *plan);
  * aborts (common/xalloc.h). */
 /* Sets plan->command and plan->args from a rewritten full argv: its last
  * items that were the original API >= 0.9 args stay args (users may replace
- * them at launch), the rest is the command. Sets plan->rewritten. */
+ * them at launch), the rest is the command. The rewritten process runs
+ * where the original did (plan->workdir from rp). Sets plan->rewritten. */
 void runtime_plan_set_argv(struct runtime_plan *plan, const struct runtime_process *rp,
                            const struct command_argv *full);
 /* <layer>/<relative>, malloc'd. */
@@ -174,6 +175,9 @@ void runtime_plan_finish(struct runtime_plan *plan, const struct runtime_process
  * template. */
 void runtime_push_word(struct runtime_plan *plan, struct command_argv *full,
                        const struct runtime_process *rp, size_t i);
+/* runtime_push_word for each of rp's words from index from on. */
+void runtime_push_words(struct runtime_plan *plan, struct command_argv *full,
+                        const struct runtime_process *rp, size_t from);
 /* Where argv0 runs from: the resolved file in the image, or NULL with
  * *why (may be NULL) saying why. */
 char *runtime_resolve_launch(const struct runtime_process *rp, const struct runtime_context *ctx,

@@ -430,6 +430,13 @@ void runtime_push_word(struct runtime_plan *plan, struct command_argv *full,
         plan->expand[plan->expand_len++] = full->len - 1;
 }
 
+void runtime_push_words(struct runtime_plan *plan, struct command_argv *full,
+                        const struct runtime_process *rp, size_t from)
+{
+    for (size_t i = from; i < rp->argv.len; i++)
+        runtime_push_word(plan, full, rp, i);
+}
+
 void runtime_plan_free(struct runtime_plan *plan)
 {
     command_argv_free(&plan->command);
@@ -494,6 +501,8 @@ void runtime_plan_set_argv(struct runtime_plan *plan, const struct runtime_proce
     command_argv_free(&plan->args);
     for (size_t i = 0; i < full->len; i++)
         runtime_push(i < split ? &plan->command : &plan->args, full->items[i]);
+    free(plan->workdir);
+    plan->workdir = rp->workdir ? xstrdup(rp->workdir) : NULL;
     plan->rewritten = true;
 }
 
