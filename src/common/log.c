@@ -60,6 +60,11 @@ uint64_t log_now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+long long log_now_ms(void)
+{
+    return (long long)(log_now_ns() / 1000000u);
+}
+
 void log_completed(uint64_t start_ns, int indent)
 {
     uint64_t ns = log_now_ns() - start_ns;

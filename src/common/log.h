@@ -15,6 +15,8 @@ void log_blank(void);
 
 /* Monotonic clock in nanoseconds, and "Completed in 12ms" / "1.2s" text. */
 uint64_t log_now_ns(void);
+/* The same clock in milliseconds, signed, for deadlines (deadline - now). */
+long long log_now_ms(void);
 void log_completed(uint64_t start_ns, int indent); /* prints "<indent>Completed in ..." */
 
 #endif

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/log.h"
 #include "common/xalloc.h"
 
 extern char **environ;
@@ -26,13 +27,6 @@ struct stream {
     char *buf;
     size_t len;
 };
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Reads what is there; closes the fd at EOF. Bytes past PROBE_OUTPUT_MAX are dropped. */
 static void drain(struct stream *s)
@@ -125,7 +119,7 @@ int common_run_probe(char *const argv[], char *const envp[], long timeout_ms,
     for (int i = 0; i < 2; i++)
         fcntl(streams[i].fd, F_SETFL, fcntl(streams[i].fd, F_GETFL) | O_NONBLOCK);
 
-    long long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+    long long deadline = log_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
     int status = 0;
     bool exited = false;
     for (;;) {
@@ -144,7 +138,7 @@ int common_run_probe(char *const argv[], char *const envp[], long timeout_ms,
                 fds[nfds++] = (struct pollfd){streams[i].fd, POLLIN, 0};
         if (exited && nfds == 0)
             break;
-        long long left = timeout_ms > 0 ? deadline - now_ms() : POLL_SLICE_MS;
+        long long left = timeout_ms > 0 ? deadline - log_now_ms() : POLL_SLICE_MS;
         if (left <= 0) {
             kill(-pid, SIGKILL);
             if (!exited)

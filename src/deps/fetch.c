@@ -261,13 +261,6 @@ static int download_timeout(const struct deps_fetch_options *opt, long *out, str
     return rc;
 }
 
-static long long monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void global_init(void)
 {
     static bool done;
@@ -289,7 +282,7 @@ int deps_fetch_url(const char *url, const struct deps_fetch_options *opt,
     long timeout_s;
     if (download_timeout(opt, &timeout_s, err) != 0)
         return -1;
-    long long deadline = monotonic_ms() + timeout_s * 1000LL;
+    long long deadline = log_now_ms() + timeout_s * 1000LL;
     bool from_https = strncasecmp(url, "https://", 8) == 0;
 
     int max_attempts = opt->max_attempts > 0 ? opt->max_attempts : 4;
@@ -315,7 +308,7 @@ int deps_fetch_url(const char *url, const struct deps_fetch_options *opt,
     char curl_msg[CURL_ERROR_SIZE];
     struct sink sink = {fd, md, 0, max_bytes, 0, false, -1, ""};
     for (int attempt = 1;; attempt++) {
-        long long left_ms = deadline - monotonic_ms();
+        long long left_ms = deadline - log_now_ms();
         if (left_ms <= 0) {
             error_set(err, "downloading %s: not done within %ld s (BP_DEBUG_DOWNLOAD_TIMEOUT)", shown,
                       timeout_s);
@@ -408,7 +401,7 @@ int deps_fetch_url(const char *url, const struct deps_fetch_options *opt,
                           curl_msg[0] ? curl_msg : curl_easy_strerror(code));
             goto cleanup;
         }
-        if (code == CURLE_OPERATION_TIMEDOUT && deadline - monotonic_ms() <= 0) {
+        if (code == CURLE_OPERATION_TIMEDOUT && deadline - log_now_ms() <= 0) {
             error_set(err, "downloading %s: not done within %ld s (BP_DEBUG_DOWNLOAD_TIMEOUT)", shown,
                       timeout_s);
             goto cleanup;
@@ -438,7 +431,7 @@ int deps_fetch_url(const char *url, const struct deps_fetch_options *opt,
             wait *= 2;
         if (wait > MAX_RETRY_DELAY_MS)
             wait = MAX_RETRY_DELAY_MS;
-        long long left = deadline - monotonic_ms();
+        long long left = deadline - log_now_ms();
         if (wait >= left) {
             error_set(err, "downloading %s: %s (no time left for attempt %d within %ld s, "
                            "BP_DEBUG_DOWNLOAD_TIMEOUT)", shown, why, attempt + 1, timeout_s);

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/log.h"
 #include "launch/internal.h"
 
 /* How often /proc is searched for the app until dlv has started it, and
@@ -229,13 +230,6 @@ static pid_t find_app(pid_t dlv, const struct stat *target)
     return found;
 }
 
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Whether something listens on TCP port (any address) in this network
  * namespace: /proc/net/tcp{,6} rows in state 0A (LISTEN). Reading, not
  * connecting: a dlv without --accept-multiclient ends when a client leaves. */
@@ -328,7 +322,7 @@ static void app_ended(struct supervisor *s)
     s->out->app_known = known;
     s->out->code = known ? code : LAUNCH_EXIT_UNKNOWN;
     kill(s->dlv, SIGTERM);
-    s->kill_at = now_ms() + LAUNCH_GRACE_MS;
+    s->kill_at = log_now_ms() + LAUNCH_GRACE_MS;
 }
 
 static void reap(struct supervisor *s)
@@ -372,7 +366,7 @@ static void drain_signals(struct supervisor *s, int sfd)
             s->out->code = 128 + sig;
             kill(s->app, SIGKILL);
             kill(s->dlv, SIGTERM);
-            s->kill_at = now_ms() + STOPPED_GRACE_MS;
+            s->kill_at = log_now_ms() + STOPPED_GRACE_MS;
             continue;
         }
         /* Under ptrace Delve resumes the app with the signal it stopped on,
@@ -406,7 +400,7 @@ static void supervise(struct supervisor *s, int sfd, const struct stat *target)
         if (s->listen_port > 0 && (timeout < 0 || timeout > POLL_MS * 3))
             timeout = POLL_MS * 3;
         if (s->kill_at > 0) {
-            long long left = s->kill_at - now_ms();
+            long long left = s->kill_at - log_now_ms();
             timeout = left < 0 ? 0 : (int)left;
         }
         struct pollfd fds[2] = {{.fd = sfd, .events = POLLIN}, {.fd = s->pidfd, .events = POLLIN}};
@@ -424,7 +418,7 @@ static void supervise(struct supervisor *s, int sfd, const struct stat *target)
         if (s->listen_port > 0 && port_listens(s->listen_port)) {
             dprintf(STDERR_FILENO, "debug-launch: dlv listening on %s\n", s->plan->listen);
             s->listen_port = 0;
-        } else if (s->listen_port > 0 && now_ms() > s->listen_until) {
+        } else if (s->listen_port > 0 && log_now_ms() > s->listen_until) {
             s->listen_port = 0;
         }
         if (searching)
@@ -433,9 +427,9 @@ static void supervise(struct supervisor *s, int sfd, const struct stat *target)
             ask_dlv(s->plan, &s->out->code) == 0) {
             s->app_done = s->out->app_ended = s->out->app_known = true;
             kill(s->dlv, SIGTERM);
-            s->kill_at = now_ms() + LAUNCH_GRACE_MS;
+            s->kill_at = log_now_ms() + LAUNCH_GRACE_MS;
         }
-        if (s->kill_at > 0 && now_ms() >= s->kill_at) {
+        if (s->kill_at > 0 && log_now_ms() >= s->kill_at) {
             kill(s->dlv, SIGKILL);
             s->kill_at = 0;
         }
@@ -519,7 +513,7 @@ int launch_supervise(const struct launch_plan *plan, struct launch_outcome *out,
     struct debugger_address la;
     if (plan->listen != NULL && debugger_address_parse(plan->listen, &la) == 0 && la.has_port) {
         s.listen_port = la.port;
-        s.listen_until = now_ms() + LISTEN_WATCH_MS;
+        s.listen_until = log_now_ms() + LISTEN_WATCH_MS;
     }
     supervise(&s, sfd, have_target ? &target : NULL);
     end_orphans();
