@@ -37,17 +37,6 @@ static const char dlv_script[] = "#!/bin/sh\necho dlv \"$@\"\n";
 static char dir[512], layers_root[600], ours[700], platform[600], bpdir[600], tarball[600];
 static int case_no;
 
-static int copy_file(const char *from, const char *to, unsigned mode)
-{
-    char *data = NULL;
-    size_t len = 0;
-    if (file_read_all(from, 64u << 20, &data, &len, NULL) != 0)
-        return -1;
-    int rc = file_write_atomic(to, data, len, mode, NULL);
-    free(data);
-    return rc;
-}
-
 static int sha256_file(const char *path, char hex[65])
 {
     char *data = NULL;
@@ -138,7 +127,8 @@ static int setup(void **state)
     if (file_mkdirs(path, NULL) != 0)
         return -1;
     snprintf(path, sizeof path, "%s/bin/debug-launch", bpdir);
-    if (copy_file(BP_LAUNCH_EXE, path, 0755) != 0 || copy_file(pristine, tarball, 0644) != 0)
+    if (file_copy(BP_LAUNCH_EXE, path, 64u << 20, 0755, NULL) != 0 ||
+        file_copy(pristine, tarball, 64u << 20, 0644, NULL) != 0)
         return -1;
     snprintf(path, sizeof path, "%s/group.toml", layers_root);
     fixture_write(path,

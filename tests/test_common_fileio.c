@@ -18,10 +18,10 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "common/fileio.h"
+#include "common/log.h"
 #include "common/probe.h"
 
 static char dir[256];
@@ -41,13 +41,6 @@ static int teardown(void **state)
     return file_remove_tree(dir, NULL);
 }
 
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* A FIFO with no writer: a blocking open() never returns. */
 static void test_read_fifo_is_refused(void **state)
 {
@@ -57,9 +50,9 @@ static void test_read_fifo_is_refused(void **state)
     assert_int_equal(mkfifo(path, 0644), 0);
     char *text = (char *)"untouched";
     struct bp_error err = {{0}};
-    long long t0 = now_ms();
+    long long t0 = log_now_ms();
     assert_int_equal(file_read_all(path, 1 << 20, &text, NULL, &err), -1);
-    assert_true(now_ms() - t0 < 1000);
+    assert_true(log_now_ms() - t0 < 1000);
     assert_null(text);
     assert_non_null(strstr(err.message, path));
     assert_non_null(strstr(err.message, "not a regular file"));
@@ -144,6 +137,44 @@ static void make_deep_tree(const char *top)
     }
     assert_int_equal(fchdir(saved), 0);
     close(saved);
+}
+
+/* A copy has the bytes and exactly the mode asked for (under umask 077
+ * too: the launch wrapper copied into the layer must stay 0755); a source
+ * that is missing or not a regular file is named, and nothing is written. */
+static void test_copy_bytes_and_mode(void **state)
+{
+    (void)state;
+    char from[512], to[512], fifo[512];
+    snprintf(from, sizeof from, "%s/from", dir);
+    snprintf(to, sizeof to, "%s/to", dir);
+    snprintf(fifo, sizeof fifo, "%s/fifo", dir);
+    const char data[] = "\x7f" "ELF\0with a NUL";
+    assert_int_equal(file_write_atomic(from, data, sizeof data, 0600, NULL), 0);
+    mode_t old = umask(077);
+    struct bp_error err = {{0}};
+    int rc = file_copy(from, to, 1024, 0755, &err);
+    umask(old);
+    if (rc != 0)
+        fail_msg("%s", err.message);
+    struct stat st;
+    assert_int_equal(stat(to, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0755);
+    char *copy = NULL;
+    size_t len = 0;
+    assert_int_equal(file_read_all(to, 1024, &copy, &len, NULL), 0);
+    assert_int_equal(len, sizeof data);
+    assert_memory_equal(copy, data, sizeof data);
+    free(copy);
+
+    assert_int_equal(unlink(to), 0);
+    assert_int_equal(file_copy(fifo, to, 1024, 0644, &err), -1);
+    assert_non_null(strstr(err.message, fifo));
+    assert_int_equal(mkfifo(fifo, 0644), 0);
+    assert_int_equal(file_copy(fifo, to, 1024, 0644, &err), -1);
+    assert_non_null(strstr(err.message, "not a regular file"));
+    assert_int_equal(file_copy(from, to, 4, 0644, &err), -1); /* larger than max_bytes */
+    assert_int_equal(access(to, F_OK), -1);
 }
 
 static void test_remove_tree_deeper_than_path_max(void **state)
@@ -280,9 +311,9 @@ static void test_probe_deadline_kills_group(void **state)
     char *const argv[] = {"/bin/sh", "-c", script, NULL};
     struct probe_output res;
     struct bp_error err = {{0}};
-    long long t0 = now_ms();
+    long long t0 = log_now_ms();
     assert_int_equal(common_run_probe(argv, NULL, 300, &res, &err), -1);
-    long long took = now_ms() - t0;
+    long long took = log_now_ms() - t0;
     assert_true(took >= 300);
     assert_true(took < 2000);
     assert_non_null(strstr(err.message, "/bin/sh"));
@@ -298,9 +329,9 @@ static void test_probe_deadline_kills_group(void **state)
     snprintf(script, sizeof script, "(sleep 100 > /dev/null 2>&1 &) ; sleep 100 & echo $! > %s; echo 3.11.7",
              pidfile);
     char *const argv2[] = {"/bin/sh", "-c", script, NULL};
-    t0 = now_ms();
+    t0 = log_now_ms();
     assert_int_equal(common_run_probe(argv2, NULL, 5000, &res, &err), 0);
-    assert_true(now_ms() - t0 < 2000);
+    assert_true(log_now_ms() - t0 < 2000);
     assert_string_equal(res.out, "3.11.7\n");
     common_probe_output_free(&res);
 }
@@ -325,6 +356,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_read_device_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_regular_still_works, setup, teardown),
         cmocka_unit_test_setup_teardown(test_modes_survive_umask_077, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_copy_bytes_and_mode, setup, teardown),
         cmocka_unit_test_setup_teardown(test_remove_tree_deeper_than_path_max, setup, teardown),
         cmocka_unit_test_setup_teardown(test_remove_tree_keeps_link_targets, setup, teardown),
         cmocka_unit_test_setup_teardown(test_remove_tree_deep_with_few_fds, setup, teardown),

@@ -161,14 +161,9 @@ struct fixture {
 
 static void copy_file(const char *from, const char *to)
 {
-    char *data = NULL;
-    size_t len = 0;
-    struct bp_error err;
-    if (file_read_all(from, 64u << 20, &data, &len, &err) != 0)
+    struct bp_error err = {{0}};
+    if (file_copy(from, to, 64u << 20, 0755, &err) != 0)
         fail_msg("%s", err.message);
-    if (file_write_atomic(to, data, len, 0755, &err) != 0)
-        fail_msg("%s", err.message);
-    free(data);
 }
 
 static void at(const struct fixture *f, const char *rel, char *out, size_t len)

@@ -141,6 +141,18 @@ int file_write_atomic(const char *path, const char *data, size_t len,
     return 0;
 }
 
+int file_copy(const char *from, const char *to, size_t max_bytes, unsigned mode,
+              struct bp_error *err)
+{
+    char *data = NULL;
+    size_t len = 0;
+    if (file_read_all(from, max_bytes, &data, &len, err) != 0)
+        return -1;
+    int rc = file_write_atomic(to, data, len, mode, err);
+    free(data);
+    return rc;
+}
+
 /* mkdir 0755, then chmod: the umask must not make a layer directory
  * unreadable for the app's uid. Existing directories are left alone. */
 static int make_dir(const char *path, struct bp_error *err)

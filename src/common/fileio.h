@@ -32,6 +32,11 @@ FILE *file_fopen_regular(const char *path, struct bp_error *err);
 int file_write_atomic(const char *path, const char *data, size_t len,
                       unsigned mode, struct bp_error *err);
 
+/* Copies from (a regular file up to max_bytes) to to with file_write_atomic
+ * and exactly mode. */
+int file_copy(const char *from, const char *to, size_t max_bytes, unsigned mode,
+              struct bp_error *err);
+
 /* mkdir -p with mode exactly 0755 (whatever the umask) for each missing
  * component; existing directories keep their mode. */
 int file_mkdirs(const char *path, struct bp_error *err);

@@ -206,19 +206,6 @@ struct toml_value *debugtools_metadata(const struct debugtools_layer *l, struct 
     return meta;
 }
 
-static int copy_file(const char *from, const char *to, mode_t mode, struct bp_error *err)
-{
-    char *data = NULL;
-    size_t len = 0;
-    if (file_read_all(from, 64u << 20, &data, &len, err) != 0)
-        return -1;
-    int rc = file_write_atomic(to, data, len, mode, err);
-    free(data);
-    if (rc == 0 && chmod(to, mode) != 0)
-        return error_set(err, "chmod %s: %s", to, strerror(errno));
-    return rc;
-}
-
 static int make_symlink(const char *target, const char *dir, const char *name, struct bp_error *err)
 {
     char *path = path_join(dir, name);
@@ -277,7 +264,7 @@ int debugtools_populate(const char *dir, void *ctx, struct bp_error *err)
     if (file_mkdirs(path, err) != 0)
         return -1;
     snprintf(sub, sizeof sub, "%s/debug-launch", path);
-    if (copy_file(l->launcher_path, sub, 0755, err) != 0)
+    if (file_copy(l->launcher_path, sub, 64u << 20, 0755, err) != 0)
         return error_wrap(err, "installing the launch wrapper");
     bool preload = false;
     for (size_t i = 0; i < l->wrappers_len; i++) {
