@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cnb/cnb.h"
+#include "fuzz_input.h"
 #include "common/fileio.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -83,12 +84,8 @@ static bool same_process(const struct cnb_process *a, const struct cnb_process *
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    FILE *f = fopen(input_path, "wb");
-    if (f == NULL)
+    if (fuzz_input_file(input_path, data, size, 0644) != 0)
         abort();
-    if (size > 0 && fwrite(data, 1, size, f) != size)
-        abort();
-    fclose(f);
 
     struct cnb_process_list list;
     struct bp_error err = {{0}};

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_input.h"
 #include "command/command.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -20,11 +21,9 @@ static const char *fuzz_getenv(const char *name, void *ctx)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *line = malloc(size + 1);
+    char *line = fuzz_input_string(data, size);
     if (line == NULL)
         return 0;
-    memcpy(line, data, size);
-    line[size] = '\0';
     struct command_line parsed;
     if (command_parse_line(line, &parsed, NULL) == 0) {
         for (size_t c = 0; c < parsed.len; c++) {

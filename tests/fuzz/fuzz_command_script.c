@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fuzz_input.h"
 #include "command/command.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -19,12 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (script_path[0] == '\0')
         snprintf(script_path, sizeof script_path, "/tmp/fuzz_command_script.%ld.sh",
                  (long)getpid());
-    int fd = open(script_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return 0;
-    ssize_t n = write(fd, data, size);
-    close(fd);
-    if (n != (ssize_t)size)
+    if (fuzz_input_file(script_path, data, size, 0644) != 0)
         return 0;
 
     struct command_argv argv = {0};

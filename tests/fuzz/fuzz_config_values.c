@@ -5,17 +5,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_input.h"
 #include "config/config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *value = malloc(size + 1);
+    char *value = fuzz_input_string(data, size);
     if (value == NULL)
         return 0;
-    memcpy(value, data, size);
-    value[size] = '\0';
     struct bp_error err;
     bool b;
     config_parse_bool("BP_DEBUG", value, &b, &err);

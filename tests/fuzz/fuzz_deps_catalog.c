@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_input.h"
 #include "deps/internal.h"
 #include "toml/toml.h"
 
@@ -21,11 +22,9 @@ static void check_failure(int rc, const struct bp_error *err)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *text = malloc(size + 1);
+    char *text = fuzz_input_string(data, size);
     if (text == NULL)
         return 0;
-    memcpy(text, data, size);
-    text[size] = '\0';
 
     char *line = strdup(text);
     if (line != NULL) {

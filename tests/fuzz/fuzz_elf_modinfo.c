@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_input.h"
 #include "elf/buildinfo.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -17,11 +18,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memchr(why, '\0', sizeof why) == NULL)
         abort();
     /* The version parser and -gcflags reader take C strings. */
-    char *text = malloc(size + 1);
+    char *text = fuzz_input_string(data, size);
     if (text == NULL)
         return 0;
-    memcpy(text, data, size);
-    text[size] = '\0';
     int major, minor, patch;
     (void)elf_parse_go_version(text, &major, &minor, &patch);
     (void)elf_gcflags_disable_optimization(text, info.main_path, info.main_module);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fuzz_input.h"
 #include "runtime/runtime.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -17,12 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (path[0] == '\0')
         snprintf(path, sizeof path, "/tmp/fuzz_runtime_shebang.%ld", (long)getpid());
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
-    if (fd < 0)
-        return 0;
-    ssize_t n = write(fd, data, size);
-    close(fd);
-    if (n != (ssize_t)size)
+    if (fuzz_input_file(path, data, size, 0755) != 0)
         return 0;
     char *interp = runtime_read_shebang(path);
     if (interp != NULL && interp[0] == '\0')
