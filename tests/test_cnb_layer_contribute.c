@@ -20,6 +20,7 @@
 #include "deps/deps.h"
 #include "cnb/layer_contribute.h"
 #include "toml/toml.h"
+#include "support/fixture.h"
 
 static char layers[256];
 static int populate_calls;
@@ -27,8 +28,8 @@ static int populate_calls;
 static int setup(void **state)
 {
     (void)state;
-    snprintf(layers, sizeof layers, "/tmp/test_deps_layer.XXXXXX");
-    return mkdtemp(layers) == NULL ? -1 : 0;
+    fixture_tempdir(layers, sizeof layers, "test_deps_layer");
+    return 0;
 }
 
 static int teardown(void **state)

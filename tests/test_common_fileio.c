@@ -23,16 +23,17 @@
 #include "common/fileio.h"
 #include "common/log.h"
 #include "common/probe.h"
+#include "support/fixture.h"
 
 static char dir[256];
 
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/test_common_fileio.XXXXXX");
     /* A hang is a failure, not a stuck CI job. */
     alarm(60);
-    return mkdtemp(dir) == NULL ? -1 : 0;
+    fixture_tempdir(dir, sizeof dir, "test_common_fileio");
+    return 0;
 }
 
 static int teardown(void **state)

@@ -13,15 +13,14 @@
 
 #include "config/config.h"
 #include "common/fileio.h"
+#include "support/fixture.h"
 
 static char platform[256];
 
 static int setup(void **state)
 {
     (void)state;
-    snprintf(platform, sizeof platform, "/tmp/test_config.XXXXXX");
-    if (mkdtemp(platform) == NULL)
-        return -1;
+    fixture_tempdir(platform, sizeof platform, "test_config");
     char env[300];
     snprintf(env, sizeof env, "%s/env", platform);
     unsetenv("BP_DEBUG");

@@ -19,6 +19,7 @@
 #include "deps/deps.h"
 #include "cnb/layer_contribute.h"
 #include "toml/toml.h"
+#include "support/fixture.h"
 
 static char root[256];
 static char launcher[512]; /* stands in for the buildpack's bin/debug-launch */
@@ -26,13 +27,6 @@ static char layers[512];   /* <root>/layers/cnbdebug_debug */
 static char tool[512];     /* a single-file "debugger" for file:// installs */
 static char tool_sha[65];
 static struct deps_catalog catalog;
-
-static void write_file(const char *path, const char *text, unsigned mode)
-{
-    struct bp_error err = {{0}};
-    if (file_write_atomic(path, text, strlen(text), mode, &err) != 0)
-        fail_msg("%s", err.message);
-}
 
 static void sha256_hex(const char *text, char hex[65])
 {
@@ -64,7 +58,7 @@ static void load_catalog(void)
              "[[metadata.dependencies]]\nid = \"bad\"\nname = \"Bad\"\nversion = \"1.0.0\"\n"
              "uri = \"file://%s\"\nchecksum = \"sha256:%064d\"\n",
              1, 2, tool, tool_sha, tool, 3);
-    write_file(path, text, 0644);
+    fixture_write(path, text, 0644);
     struct bp_error err = {{0}};
     if (deps_catalog_load(path, &catalog, &err) != 0)
         fail_msg("%s", err.message);
@@ -74,17 +68,15 @@ static void load_catalog(void)
 static int setup(void **state)
 {
     (void)state;
-    snprintf(root, sizeof root, "/tmp/test_debugtools.XXXXXX");
-    if (mkdtemp(root) == NULL)
-        return -1;
+    fixture_tempdir(root, sizeof root, "test_debugtools");
     snprintf(launcher, sizeof launcher, "%s/debug-launch", root);
     snprintf(layers, sizeof layers, "%s/layers/cnbdebug_debug", root);
     snprintf(tool, sizeof tool, "%s/fake-debugger", root);
     if (file_mkdirs(layers, NULL) != 0)
         return -1;
     /* 0644 on purpose: populate must make the copy executable. */
-    write_file(launcher, "\x7f" "ELF pretend launcher v1\n", 0644);
-    write_file(tool, tool_text, 0644);
+    fixture_write(launcher, "\x7f" "ELF pretend launcher v1\n", 0644);
+    fixture_write(tool, tool_text, 0644);
     sha256_hex(tool_text, tool_sha);
     load_catalog();
     return 0;
@@ -199,7 +191,7 @@ static void test_metadata_changes_with_each_input(void **state)
     }
 
     /* The same launcher path with new bytes: a new wrapper must replace the layer. */
-    write_file(launcher, "\x7f" "ELF pretend launcher v2\n", 0755);
+    fixture_write(launcher, "\x7f" "ELF pretend launcher v2\n", 0755);
     struct toml_value *got = metadata_of(&base);
     assert_false(cnb_layer_metadata_equal(got, want));
     toml_free(got);
@@ -354,7 +346,7 @@ static void test_populate_without_dependencies(void **state)
     if (contribute(&l, &outcome, &err) != 0)
         fail_msg("%s", err.message);
     assert_int_equal(outcome, CNB_LAYER_REUSED);
-    write_file(launcher, "\x7f" "ELF pretend launcher v2\n", 0644);
+    fixture_write(launcher, "\x7f" "ELF pretend launcher v2\n", 0644);
     if (contribute(&l, &outcome, &err) != 0)
         fail_msg("%s", err.message);
     assert_int_equal(outcome, CNB_LAYER_CONTRIBUTED);

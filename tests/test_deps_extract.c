@@ -17,6 +17,7 @@
 
 #include "common/fileio.h"
 #include "deps/internal.h"
+#include "support/fixture.h"
 
 static char root[256];
 static char dest[300];
@@ -86,9 +87,7 @@ static void make_archive(const char *path, enum fmt fmt, const struct item *item
 static int setup(void **state)
 {
     (void)state;
-    snprintf(root, sizeof root, "/tmp/test_deps_extract.XXXXXX");
-    if (mkdtemp(root) == NULL)
-        return -1;
+    fixture_tempdir(root, sizeof root, "test_deps_extract");
     /* Deep enough that "../../x" from dest stays inside root. */
     snprintf(dest, sizeof dest, "%s/a/b/dest", root);
     return 0;

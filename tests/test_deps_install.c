@@ -51,9 +51,7 @@ static void make_tgz(const char *path, const char *name, const char *content)
 static int setup(void **state)
 {
     (void)state;
-    snprintf(root, sizeof root, "/tmp/test_deps_install.XXXXXX");
-    if (mkdtemp(root) == NULL)
-        return -1;
+    fixture_tempdir(root, sizeof root, "test_deps_install");
     snprintf(good_tgz, sizeof good_tgz, "%s/src/dlv-1.0.tar.gz", root);
     snprintf(evil_tgz, sizeof evil_tgz, "%s/src/evil-1.0.tar.gz", root);
     if (file_mkdirs(good_tgz, NULL) != 0 || rmdir(good_tgz) != 0)

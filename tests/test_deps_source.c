@@ -41,8 +41,8 @@ static void put_file(const char *rel, const char *text)
 static int setup(void **state)
 {
     (void)state;
-    snprintf(root, sizeof root, "/tmp/test_deps_source.XXXXXX");
-    return mkdtemp(root) == NULL ? -1 : 0;
+    fixture_tempdir(root, sizeof root, "test_deps_source");
+    return 0;
 }
 
 static int teardown(void **state)
