@@ -78,6 +78,11 @@ static const struct {
     {"node $@ --inspect\n", NULL},
     {"node a.js | tee log\n", NULL},
     {"ls *.js\n", NULL},
+    /* a trailing ; ends the one command (the old splitter refused it) */
+    {"node server.js;\n", "node|server.js"},
+    /* brace expansion makes more words: only sh knows them (the old splitter
+     * took {a,b} as one literal word) */
+    {"node {a,b}.js\n", NULL},
     /* an assignment is not a command to exec */
     {"PORT=8080 node server.js\n", NULL},
     {"export PORT=8080\n", NULL},
