@@ -19,7 +19,7 @@
 # :arm64; and Linux >= 6.7 (a private binfmt_misc, see below) unless the host
 # registered qemu-aarch64 itself. It installs nothing; it names what is missing.
 # Every unit test program runs; 5 cases skip under qemu-user, each printing
-# the qemu limitation (tests/test_qemu.h), and are listed at the end.
+# the qemu limitation it meets (tests/test_qemu.h); the script lists them.
 # The build dir is cached under $BP_DEBUG_CACHE/cross-arm64-<gcc version>
 # (CMake rebuilds only what changed), or BP_CROSS_BUILD_DIR. Prints the time each step took.
 set -euo pipefail
@@ -36,7 +36,7 @@ while [ $# -gt 0 ]; do
   case $1 in
     --package) [ $# -ge 2 ] || die "--package needs DIR"; PACKAGE_DIR=$2; shift ;;
     --index) [ $# -ge 2 ] || die "--index needs IMAGE"; INDEX=$2; shift ;;
-    -h|--help) sed -n '2,26p' "$0" >&2; exit 2 ;;
+    -h|--help) sed -n '2,24p' "$0" >&2; exit 2 ;;
     *) die "unknown argument $1" ;;
   esac
   shift
