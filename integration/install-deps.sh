@@ -14,6 +14,21 @@ PACKAGES=(
   buildah debootstrap openjdk-17-jdk-headless
   tini docker-registry
 )
+# linux/arm64 (tools/cross-arm64.sh): Debian's cross compiler, qemu-user, and
+# the libraries bin/build links as :arm64 multiarch packages (libc6:arm64 with
+# them: qemu runs the tests with its loader and libc). Without recommends,
+# qemu-user-static registers no binfmt on the host (no binfmt-support); the
+# script gives its tests a private binfmt_misc instead.
+PACKAGES+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static)
+for p in libc6-dev libcurl4-openssl-dev libarchive-dev libjansson-dev libssl-dev libcmocka-dev \
+         libacl1-dev nettle-dev liblzma-dev libzstd-dev liblz4-dev libbz2-dev zlib1g-dev libxml2-dev; do
+  PACKAGES+=("$p:arm64")
+done
+# The :arm64 packages need the architecture before apt-get update reads the lists.
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  echo "install-deps: dpkg --add-architecture arm64" >&2
+  dpkg --add-architecture arm64
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

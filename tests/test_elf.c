@@ -176,6 +176,23 @@ static void test_go_cross_architectures(void **state)
     }
 }
 
+/* The C fixtures come from this build's C compiler, so they are for the
+ * machine this test was built for (arm64 in a cross build run under qemu),
+ * while the Go fixtures are for Go's host arch. In GOARCH spelling. */
+#if defined(__x86_64__)
+#define C_MACHINE "amd64"
+#elif defined(__aarch64__)
+#define C_MACHINE "arm64"
+#elif defined(__i386__)
+#define C_MACHINE "386"
+#elif defined(__s390x__)
+#define C_MACHINE "s390x"
+#elif defined(__riscv) && __riscv_xlen == 64
+#define C_MACHINE "riscv64"
+#elif defined(__powerpc64__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define C_MACHINE "ppc64le"
+#endif
+
 static void test_c_binaries(void **state)
 {
     (void)state;
@@ -183,7 +200,9 @@ static void test_c_binaries(void **state)
     read_ok(fixture("notgo"), &info);
     assert_true(info.is_elf);
     assert_false(info.is_go);
-    assert_string_equal(info.machine, BP_GO_HOSTARCH);
+#ifdef C_MACHINE /* else a machine not named above: the name is not checked */
+    assert_string_equal(info.machine, C_MACHINE);
+#endif
     assert_true(info.has_dwarf);
     assert_true(info.has_symtab);
     assert_string_equal(info.go_version, "");

@@ -13,17 +13,16 @@ import (
 	"time"
 )
 
-// TestCrossArm64 costs about 25 s warm when it passes (the cross build
-// cached under .cache/cross-arm64-gcc<version>; cold, about 1 minute more).
-// Opt-in (BP_DEBUG_CROSS_ARM64=1), because it is not reliable: under Debian
-// 12's qemu-user 7.2, unit tests whose forked children run more code hang
-// until ctest's 300 s timeout, and which ones depends on the environment
-// (test_cnb_env passed with BP_DEBUG_CACHE pointing at a cache without the
-// lifecycle, and timed out, in test_launch_env_matches_real_launcher, with
-// one that has it). tools/cross-arm64.sh lists the tests it leaves out.
+// TestCrossArm64 runs by default; BP_DEBUG_SKIP_CROSS_ARM64=1 leaves it out.
+// Measured on this shared 2-core machine (load average 7-8): 172 s with the
+// cross build and package dirs cold (the cross build 48 s, the 32 unit-test
+// programs under qemu 15 s, packaging 43 s, the platform and registry the
+// rest), 51 s warm (cached under .cache/cross-arm64-gcc<version>).
+// The unit tests under qemu-user are all 32 programs; 5 cases skip there,
+// each printing the qemu limitation (tools/cross-arm64.sh lists them).
 func TestCrossArm64(t *testing.T) {
-	if os.Getenv("BP_DEBUG_CROSS_ARM64") == "" {
-		t.Skip("set BP_DEBUG_CROSS_ARM64=1: forked children hang in some unit tests under qemu-user (see the comment)")
+	if os.Getenv("BP_DEBUG_SKIP_CROSS_ARM64") != "" {
+		t.Skip("BP_DEBUG_SKIP_CROSS_ARM64 is set")
 	}
 	for _, tool := range []string{"aarch64-linux-gnu-gcc", "aarch64-linux-gnu-readelf", "skopeo"} {
 		if _, err := exec.LookPath(tool); err != nil {
