@@ -231,6 +231,8 @@ type dapSession struct {
 	msgs chan dapMessage
 	errc chan error
 	log  []string
+	// seen, when set, is shown every message await reads.
+	seen func(dapMessage)
 }
 
 func dialDAP(t testing.TB, addr string) *dapSession {
@@ -284,6 +286,9 @@ func (s *dapSession) await(what string, timeout time.Duration, match func(dapMes
 				s.t.Fatalf("DAP: connection closed while waiting for %s: %v (seen: %s)", what, <-s.errc, strings.Join(s.log, ", "))
 			}
 			s.log = append(s.log, m.Type+":"+m.Command+m.Event)
+			if s.seen != nil {
+				s.seen(m)
+			}
 			if m.Type == "response" && !m.Success {
 				s.t.Fatalf("DAP %s request failed: %s (%s)", m.Command, m.Message, m.Body)
 			}
@@ -316,17 +321,47 @@ func (s *dapSession) event(name string, timeout time.Duration) dapMessage {
 	return s.await(name+" event", timeout, func(m dapMessage) bool { return m.Type == "event" && m.Event == name })
 }
 
+// dapClient is who attaches and how: the initialize request's clientID,
+// the attach arguments, and where to keep the debugpyAttach events seen
+// during the handshake (debugpy announces each forked worker that way; a
+// client answers each with a new session to the same adapter).
+type dapClient struct {
+	id       string          // "cnbdebug-it" when empty
+	args     json.RawMessage // {"justMyCode": false} when nil
+	children *[]json.RawMessage
+}
+
 // dapAttach does the attach handshake with a breakpoint at file:line (none
 // when line is 0) set before configurationDone, as an IDE does.
 func dapAttach(t testing.TB, addr, file string, line int) *dapSession {
 	t.Helper()
+	return dapAttachAs(t, addr, file, line, dapClient{})
+}
+
+// dapAttachAs is dapAttach for the client c; debugpy must verify the
+// breakpoint.
+func dapAttachAs(t testing.TB, addr, file string, line int, c dapClient) *dapSession {
+	t.Helper()
+	if c.id == "" {
+		c.id = "cnbdebug-it"
+	}
+	if c.args == nil {
+		c.args = json.RawMessage(`{"justMyCode": false}`)
+	}
 	s := dialDAP(t, addr)
+	if c.children != nil {
+		s.seen = func(m dapMessage) {
+			if m.Type == "event" && m.Event == "debugpyAttach" {
+				*c.children = append(*c.children, m.Body)
+			}
+		}
+		defer func() { s.seen = nil }()
+	}
 	initSeq := s.send(&dap.InitializeRequest{Request: dap.Request{Command: "initialize"},
-		Arguments: dap.InitializeRequestArguments{ClientID: "cnbdebug-it", AdapterID: "debugpy",
+		Arguments: dap.InitializeRequestArguments{ClientID: c.id, AdapterID: "debugpy",
 			LinesStartAt1: true, ColumnsStartAt1: true, PathFormat: "path"}})
 	s.response(initSeq, "initialize")
-	attachSeq := s.send(&dap.AttachRequest{Request: dap.Request{Command: "attach"},
-		Arguments: json.RawMessage(`{"justMyCode": false}`)})
+	attachSeq := s.send(&dap.AttachRequest{Request: dap.Request{Command: "attach"}, Arguments: c.args})
 	s.event("initialized", 30*time.Second)
 	if line > 0 {
 		bpSeq := s.send(&dap.SetBreakpointsRequest{Request: dap.Request{Command: "setBreakpoints"},
@@ -385,6 +420,18 @@ func dapHitBreakpoint(t testing.TB, addr, file string, line int, url, want strin
 			t.Fatalf("debugpy: the request was answered again without stopping at %s:%d: %q, %v", file, line, answered.body, answered.err)
 		}
 	}
+	top, stopped, body := dapStoppedAt(t, s, ev, reply, file, line, want)
+	s.disconnect()
+	return fmt.Sprintf("debugpy stopped at %s:%d in %s (thread %d); answered %s", top.Source.Path, top.Line, top.Name, stopped.ThreadId, body)
+}
+
+// dapStoppedAt checks that the stopped event ev is a breakpoint stop whose
+// top frame is file:line, as this client knows the file (the image's path,
+// or an IDE's checkout mapped through pathMappings), and that the request
+// behind reply is held; then it continues and returns the frame, the event
+// and the answer, which must contain want.
+func dapStoppedAt(t testing.TB, s *dapSession, ev dapMessage, reply <-chan httpResult, file string, line int, want string) (dap.StackFrame, dap.StoppedEventBody, string) {
+	t.Helper()
 	var stopped dap.StoppedEventBody
 	if err := json.Unmarshal(ev.Body, &stopped); err != nil {
 		t.Fatalf("stopped event body %s: %v", ev.Body, err)
@@ -407,8 +454,7 @@ func dapHitBreakpoint(t testing.TB, addr, file string, line int, url, want strin
 		Arguments: dap.ContinueArguments{ThreadId: stopped.ThreadId}})
 	s.response(contSeq, "continue")
 	body := mustAnswer(t, reply, want, 20*time.Second)
-	s.disconnect()
-	return fmt.Sprintf("debugpy stopped at %s:%d in %s (thread %d); answered %s", top.Source.Path, top.Line, top.Name, stopped.ThreadId, strings.TrimSpace(body))
+	return top, stopped, strings.TrimSpace(body)
 }
 
 // ---- node inspector (CDP over WebSocket, coder/websocket) ------------------

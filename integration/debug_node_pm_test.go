@@ -23,37 +23,6 @@ import (
 	"github.com/cnbdebug/debug-buildpack/integration/harness"
 )
 
-// npmTarball returns the cached `npm pack` tarball of pm ("yarn@1.22.22"),
-// fetched once with the npm client into the tools cache.
-func npmTarball(t *testing.T, cache, pm string) string {
-	t.Helper()
-	at := strings.LastIndex(pm, "@")
-	name, version := pm[:at], pm[at+1:]
-	file := strings.ReplaceAll(strings.TrimPrefix(name, "@"), "/", "-") + "-" + version + ".tgz"
-	dir := filepath.Join(cache, "shape-npm-packages")
-	path := filepath.Join(dir, file)
-	if _, err := os.Stat(path); err == nil {
-		return path
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	tmp, err := os.MkdirTemp(dir, "pack-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(tmp)
-	cmd := exec.Command("npm", "pack", pm, "--pack-destination", tmp)
-	cmd.Dir = tmp
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Skipf("npm pack %s: %v\n%s", pm, err, out)
-	}
-	if err := os.Rename(filepath.Join(tmp, file), path); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
 type pmLayer struct {
 	dir, app, script string
 }
@@ -117,7 +86,7 @@ func TestDebugNodePackageManagers(t *testing.T) {
 		for _, suspend := range []bool{false, true} {
 			c, suspend := c, suspend
 			t.Run(fmt.Sprintf("%s suspend=%v", c.pm, suspend), func(t *testing.T) {
-				l := newPMLayer(t, env, c.pm, npmTarball(t, env.Cache, c.pkg), c.cli)
+				l := newPMLayer(t, env, c.pm, env.NPMPackage(t, c.pkg), c.cli)
 				inspect, appPort := harness.FreePort(t), harness.FreePort(t)
 				home := t.TempDir()
 				cmd := exec.Command(filepath.Join(l.dir, "wrap", c.pm), fmt.Sprintf("--inspect=0.0.0.0:%d", inspectorDefaultPort), "start")
