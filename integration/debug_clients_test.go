@@ -170,6 +170,22 @@ func dlvHitBreakpoint(t testing.TB, addr, file string, line int, url, want strin
 	if err != nil {
 		t.Fatalf("dlv CreateBreakpoint %s:%d: %v", file, line, err)
 	}
+	th, body := dlvStopAndLeave(t, d, bp, url, file, line, want)
+	fn := ""
+	if th.Function != nil {
+		fn = th.Function.Name()
+	}
+	return fmt.Sprintf("dlv stopped at %s:%d in %s (breakpoint %d, goroutine %d); answered %s", th.File, th.Line, fn, bp.ID, th.GoroutineID, body)
+}
+
+// dlvStopAndLeave continues the halted target, drives a request to url into
+// breakpoint bp, checks that it stopped there at file:line (file "": the
+// line only, for a client that knows the file by another path) with the
+// request held, then clears bp and disconnects leaving dlv and the app
+// running (what an IDE does with a multi-client server). It returns the
+// stopped thread and the answer, which must contain want.
+func dlvStopAndLeave(t testing.TB, d *dlvSession, bp *api.Breakpoint, url, file string, line int, want string) (*api.Thread, string) {
+	t.Helper()
 	cont := d.Continue()
 	reply := getAsync(url)
 	var st *api.DebuggerState
@@ -188,15 +204,10 @@ func dlvHitBreakpoint(t testing.TB, addr, file string, line int, url, want strin
 	if th == nil || th.Breakpoint == nil || th.Breakpoint.ID != bp.ID {
 		t.Fatalf("dlv: stopped, but not at breakpoint %d: thread %+v", bp.ID, th)
 	}
-	if th.File != file || th.Line != line {
+	if (file != "" && th.File != file) || th.Line != line {
 		t.Fatalf("dlv: stopped at %s:%d, want %s:%d", th.File, th.Line, file, line)
 	}
-	fn := ""
-	if th.Function != nil {
-		fn = th.Function.Name()
-	}
 	mustBlock(t, reply, "dlv")
-	stopped := fmt.Sprintf("dlv stopped at %s:%d in %s (breakpoint %d, goroutine %d)", th.File, th.Line, fn, bp.ID, th.GoroutineID)
 	if _, err := d.ClearBreakpoint(bp.ID); err != nil {
 		t.Fatalf("dlv ClearBreakpoint: %v", err)
 	}
@@ -204,8 +215,27 @@ func dlvHitBreakpoint(t testing.TB, addr, file string, line int, url, want strin
 	if err := d.Disconnect(true); err != nil {
 		t.Fatalf("dlv Disconnect(continue): %v", err)
 	}
-	body := mustAnswer(t, reply, want, 20*time.Second)
-	return stopped + "; answered " + strings.TrimSpace(body)
+	return th, strings.TrimSpace(mustAnswer(t, reply, want, 20*time.Second))
+}
+
+// dlvBreakThroughRules halts the target and sets a breakpoint at local:line,
+// a path the binary does not know (-trimpath: it knows module paths): the
+// breakpoint must be refused as it is, and bind through substitute-path
+// rules ([remote, local] pairs).
+func dlvBreakThroughRules(t testing.TB, d *dlvSession, local string, line int, rules [][2]string) *api.Breakpoint {
+	t.Helper()
+	if st, err := d.Halt(); err != nil {
+		t.Fatalf("dlv halt: %v (state %+v)", err, st)
+	}
+	loc := fmt.Sprintf("%s:%d", local, line)
+	if _, err := d.CreateBreakpoint(&api.Breakpoint{File: local, Line: line}); err == nil {
+		t.Fatalf("a breakpoint at %s bound without substitute-path rules: the test proves nothing", loc)
+	}
+	bp, err := d.CreateBreakpointWithExpr(&api.Breakpoint{}, loc, rules, false)
+	if err != nil {
+		t.Fatalf("breakpoint at %s with substitute-path %v: %v", loc, rules, err)
+	}
+	return bp
 }
 
 // ---- debugpy (DAP, google/go-dap) -------------------------------------------
@@ -601,10 +631,24 @@ func (s *cdpSession) call(method string, params any) json.RawMessage {
 	return m.Result
 }
 
+// cdpStart is how the app's node waits for the debugger, if it does.
+type cdpStart int
+
+const (
+	cdpRunning cdpStart = iota // --inspect: it runs
+	// --inspect-brk: it waits for Runtime.runIfWaitingForDebugger, then
+	// stops before the first line.
+	cdpBreakOnStart
+	// inspector.open(..., wait): it waits for Runtime.runIfWaitingForDebugger,
+	// then runs on (no pause on start).
+	cdpWaiting
+)
+
 // cdpHitBreakpoint: the inspector at addr must list exactly one target, the
-// app's script; break at its line (1-based), drive a request into it, check
-// the pause, resume, get the answer.
-func cdpHitBreakpoint(t testing.TB, addr, file string, line int, url, want string, brk bool) string {
+// app's script; break at its line (1-based), let a waiting node run until
+// the app's port is up, drive a request into the breakpoint, check the
+// pause, resume, get the answer.
+func cdpHitBreakpoint(t testing.TB, addr, file string, line int, url, want string, start cdpStart) string {
 	t.Helper()
 	targets, err := cdpTargets(addr, 30*time.Second)
 	if err != nil {
@@ -625,12 +669,12 @@ func cdpHitBreakpoint(t testing.TB, addr, file string, line int, url, want strin
 		"lineNumber": line - 1, "url": "file://" + file}), &set); err != nil || set.BreakpointID == "" {
 		t.Fatalf("Debugger.setBreakpointByUrl: %v %+v", err, set)
 	}
-	if brk {
-		// --inspect-brk: node waits for us, then stops before the first
-		// line; let it run until the app's port is up.
+	if start != cdpRunning {
 		s.call("Runtime.runIfWaitingForDebugger", map[string]any{})
-		s.await("Debugger.paused on start", 30*time.Second, func(m cdpMessage) bool { return m.Method == "Debugger.paused" })
-		s.call("Debugger.resume", map[string]any{})
+		if start == cdpBreakOnStart {
+			s.await("Debugger.paused on start", 30*time.Second, func(m cdpMessage) bool { return m.Method == "Debugger.paused" })
+			s.call("Debugger.resume", map[string]any{})
+		}
 		if err := waitTCP(url, 30*time.Second); err != nil {
 			t.Fatal(err)
 		}

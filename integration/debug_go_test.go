@@ -487,36 +487,8 @@ func dlvBreakWithSubstitutePath(t *testing.T, b *builtApp, module string) string
 	l := b.launch(t, "go-http", map[string]string{"BPL_DEBUG_PORT": strconv.Itoa(port)})
 	l.waitHTTP(t, "hello from go-http")
 	d := dialDlv(t, fmt.Sprintf("127.0.0.1:%d", port))
-	if _, err := d.Halt(); err != nil {
-		t.Fatalf("halt: %v", err)
-	}
-	if _, err := d.CreateBreakpoint(&api.Breakpoint{File: source, Line: line}); err == nil {
-		t.Fatalf("a breakpoint at %s bound without substitute-path in a -trimpath binary", loc)
-	}
 	rules := [][2]string{{module, b.ws.App}}
-	bp, err := d.CreateBreakpointWithExpr(&api.Breakpoint{}, loc, rules, false)
-	if err != nil {
-		t.Fatalf("breakpoint at %s with substitute-path %v: %v", loc, rules, err)
-	}
-	cont := d.Continue()
-	reply := getAsync(l.url)
-	var st *api.DebuggerState
-	select {
-	case st = <-cont:
-	case <-time.After(30 * time.Second):
-		t.Fatalf("dlv: no stop")
-	}
-	th := st.CurrentThread
-	if st.Err != nil || th == nil || th.Breakpoint == nil || th.Breakpoint.ID != bp.ID || th.File != module+"/main.go" || th.Line != line {
-		t.Fatalf("dlv stopped with %v at %+v, want breakpoint %d at %s/main.go:%d", st.Err, th, bp.ID, module, line)
-	}
-	mustBlock(t, reply, "dlv")
-	if _, err := d.ClearBreakpoint(bp.ID); err != nil {
-		t.Fatal(err)
-	}
-	if err := d.Disconnect(true); err != nil {
-		t.Fatal(err)
-	}
-	body := mustAnswer(t, reply, "hello from go-http", 20*time.Second)
-	return fmt.Sprintf("-trimpath: break %s with substitute-path %v stopped at %s:%d; answered %s", loc, rules, th.File, th.Line, strings.TrimSpace(body))
+	bp := dlvBreakThroughRules(t, d, source, line, rules)
+	th, body := dlvStopAndLeave(t, d, bp, l.url, module+"/main.go", line, "hello from go-http")
+	return fmt.Sprintf("-trimpath: break %s with substitute-path %v stopped at %s:%d; answered %s", loc, rules, th.File, th.Line, body)
 }

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/cnbdebug/debug-buildpack/integration/harness"
-	"github.com/go-delve/delve/service/api"
 )
 
 // ideConfig runs tools/ide-config on the built image's OCI layout.
@@ -117,13 +116,6 @@ func dlvBreakLocal(t *testing.T, b *builtApp, entry map[string]any, local, proce
 	l.waitListener(t, port)
 	l.waitHTTP(t, want)
 	d := dialDlv(t, fmt.Sprintf("%s:%d", entry["host"], port))
-	if _, err := d.Halt(); err != nil {
-		t.Fatalf("halt: %v", err)
-	}
-	loc := fmt.Sprintf("%s:%d", local, line)
-	if _, err := d.CreateBreakpoint(&api.Breakpoint{File: local, Line: line}); err == nil {
-		t.Fatalf("a breakpoint at the local %s bound without the mappings: the test proves nothing", loc)
-	}
 	// VS Code's substitutePath is {from: local, to: remote}; Delve's rules
 	// are [remote, local] (what the Go extension hands it).
 	var rules [][2]string
@@ -131,31 +123,9 @@ func dlvBreakLocal(t *testing.T, b *builtApp, entry map[string]any, local, proce
 		m := r.(map[string]any)
 		rules = append(rules, [2]string{m["to"].(string), m["from"].(string)})
 	}
-	bp, err := d.CreateBreakpointWithExpr(&api.Breakpoint{}, loc, rules, false)
-	if err != nil {
-		t.Fatalf("breakpoint at %s with the entry's substitutePath %v: %v", loc, rules, err)
-	}
-	cont := d.Continue()
-	reply := getAsync(l.url)
-	var st *api.DebuggerState
-	select {
-	case st = <-cont:
-	case <-time.After(30 * time.Second):
-		t.Fatalf("dlv: no stop within 30s")
-	}
-	th := st.CurrentThread
-	if st.Err != nil || th == nil || th.Breakpoint == nil || th.Breakpoint.ID != bp.ID || th.Line != line {
-		t.Fatalf("dlv stopped with %v at %+v, want breakpoint %d at line %d", st.Err, th, bp.ID, line)
-	}
-	mustBlock(t, reply, "dlv")
-	if _, err := d.ClearBreakpoint(bp.ID); err != nil {
-		t.Fatal(err)
-	}
-	if err := d.Disconnect(true); err != nil {
-		t.Fatal(err)
-	}
-	body := mustAnswer(t, reply, want, 20*time.Second)
-	t.Logf("local %s via substitutePath %v: dlv stopped at %s:%d; answered %s", loc, rules, th.File, th.Line, strings.TrimSpace(body))
+	bp := dlvBreakThroughRules(t, d, local, line, rules)
+	th, body := dlvStopAndLeave(t, d, bp, l.url, "", line, want)
+	t.Logf("local %s:%d via substitutePath %v: dlv stopped at %s:%d; answered %s", local, line, rules, th.File, th.Line, body)
 }
 
 func TestIDEConfigGo(t *testing.T) {
