@@ -73,7 +73,7 @@ func TestDebugNode(t *testing.T) {
 			t.Errorf("label entry %+v", entry)
 		}
 		l.waitHTTP(t, want)
-		t.Log(cdpHitBreakpoint(t, fmt.Sprintf("127.0.0.1:%d", inspectorDefaultPort), script, line, l.url, want, false))
+		t.Log(cdpHitBreakpoint(t, fmt.Sprintf("127.0.0.1:%d", inspectorDefaultPort), script, line, l.url, want, cdpRunning))
 		l.waitHTTP(t, want)
 	})
 
@@ -81,7 +81,7 @@ func TestDebugNode(t *testing.T) {
 		app: b, debugger: "the inspector", defaultPort: inspectorDefaultPort, process: "web", want: want,
 		bare: func(t testing.TB, l *launched) { checkBareNode(t, l, node, "server.js") },
 		attach: func(t testing.TB, l *launched, port int) {
-			t.Log(cdpHitBreakpoint(t, fmt.Sprintf("127.0.0.1:%d", port), script, line, l.url, want, false))
+			t.Log(cdpHitBreakpoint(t, fmt.Sprintf("127.0.0.1:%d", port), script, line, l.url, want, cdpRunning))
 		},
 		release: func(t testing.TB, l *launched, port int) {
 			argv, _ := harness.Cmdline(l.Pid())
@@ -89,7 +89,7 @@ func TestDebugNode(t *testing.T) {
 				t.Errorf("node argv = %q, want --inspect-brk=0.0.0.0:%d", argv, port)
 			}
 			// The breakpoint is set while node waits, then it runs to it.
-			t.Log(cdpHitBreakpoint(t, fmt.Sprintf("127.0.0.1:%d", port), script, line, l.url, want, true))
+			t.Log(cdpHitBreakpoint(t, fmt.Sprintf("127.0.0.1:%d", port), script, line, l.url, want, cdpBreakOnStart))
 		},
 	})
 
@@ -155,7 +155,7 @@ func TestDebugNode(t *testing.T) {
 			t.Errorf("%d inspector ports in the npm tree, want 1: %v\n%s", inspectors, ls, l.Tree())
 		}
 		p.checkLabels(t, "web", "nodejs", "devtools", inspectorDefaultPort)
-		t.Log(cdpHitBreakpoint(t, fmt.Sprintf("127.0.0.1:%d", port), pScript, line, l.url, want, false))
+		t.Log(cdpHitBreakpoint(t, fmt.Sprintf("127.0.0.1:%d", port), pScript, line, l.url, want, cdpRunning))
 	})
 
 	tm.step(t, "already debug-enabled process is left alone and labelled", func(t *testing.T) {
@@ -170,7 +170,7 @@ func TestDebugNode(t *testing.T) {
 			t.Errorf("the process's own inspector listens on %s", ln.Addr())
 		}
 		l.waitHTTP(t, want)
-		t.Log(cdpHitBreakpoint(t, fmt.Sprintf("127.0.0.1:%d", ownInspectPort), pScript, line, l.url, want, false))
+		t.Log(cdpHitBreakpoint(t, fmt.Sprintf("127.0.0.1:%d", ownInspectPort), pScript, line, l.url, want, cdpRunning))
 	})
 	t.Logf("node summary [%s]: %s", time.Since(start).Round(time.Millisecond), tm.String())
 }

@@ -361,7 +361,7 @@ func runShape(t *testing.T, env *harness.Env, sc shape) {
 			if sc.env["BP_NODE_PROJECT_PATH"] != "" {
 				file = filepath.Join(b.ws.App, sc.env["BP_NODE_PROJECT_PATH"], "server.js")
 			}
-			cdpHitBreakpoint(t, addr, file, harness.LineOf(t, file, "BREAKPOINT node-http"), l.url, "hello from node-http", false)
+			cdpHitBreakpoint(t, addr, file, harness.LineOf(t, file, "BREAKPOINT node-http"), l.url, "hello from node-http", cdpRunning)
 		case "python":
 			file, marker, want := filepath.Join(b.ws.App, "server.py"), "BREAKPOINT python-http", "hello from python-http"
 			if sc.app == "python-wsgi" {
