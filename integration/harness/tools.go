@@ -71,7 +71,7 @@ func setupEnv() (*Env, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Env{Repo: repo, Cache: cacheDir(repo)}
+	e := &Env{Repo: repo, Cache: CacheDir(repo)}
 	e.Lifecycle = filepath.Join(e.Cache, "lifecycle-v"+LifecycleVersion)
 	if err := e.ensureTool("lifecycle", filepath.Join(e.Lifecycle, "launcher"), filepath.Join(e.Lifecycle, "lifecycle")); err != nil {
 		return nil, err
@@ -106,7 +106,9 @@ func (e *Env) TestData(elem ...string) string {
 	return filepath.Join(append([]string{e.IntegrationDir(), "testdata"}, elem...)...)
 }
 
-func cacheDir(repo string) string {
+// CacheDir is where integration/build-tools.sh caches the tools for repo:
+// BP_DEBUG_CACHE, else <repo>/.cache.
+func CacheDir(repo string) string {
 	if dir := os.Getenv("BP_DEBUG_CACHE"); dir != "" {
 		return dir
 	}

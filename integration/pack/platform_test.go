@@ -407,12 +407,7 @@ func tail(s string, n int) string {
 	return strings.Join(lines, "\n") + "\n"
 }
 
-func cacheDir(repo string) string {
-	if dir := os.Getenv("BP_DEBUG_CACHE"); dir != "" {
-		return dir
-	}
-	return filepath.Join(repo, ".cache")
-}
+func cacheDir(repo string) string { return harness.CacheDir(repo) }
 
 func lineOf(file, marker string) (int, error) {
 	data, err := os.ReadFile(file)
