@@ -170,9 +170,8 @@ func TestDebugGo(t *testing.T) {
 		// pid 1): its own handler runs and it exits 0.
 		off := b.launch(t, "go-http", map[string]string{"BPL_DEBUG_ENABLED": "false"})
 		off.waitHTTP(t, want)
-		off.sigterm(t)
-		if code, err := off.Wait(10 * time.Second); err != nil || code != 0 || !strings.Contains(off.Output(), "go-http: SIGTERM received") {
-			t.Fatalf("the app after SIGTERM: exit %d, %v; output:\n%s", code, err, off.Output())
+		if code := off.sigtermExit(t, 10*time.Second, "the app"); code != 0 || !strings.Contains(off.Output(), "go-http: SIGTERM received") {
+			t.Fatalf("the app after SIGTERM: exit %d; output:\n%s", code, off.Output())
 		}
 
 		// Debugger on: the wrapper is pid 1, dlv its child and the app
@@ -186,11 +185,7 @@ func TestDebugGo(t *testing.T) {
 		l.waitHTTP(t, want)
 		appPid := childRunning(t, l, appBin)
 		sent := time.Now()
-		l.sigterm(t)
-		code, err := l.Wait(15 * time.Second)
-		if err != nil {
-			t.Fatalf("the wrapper did not exit after SIGTERM: %v\n%s", err, l.Tree())
-		}
+		code := l.sigtermExit(t, 15*time.Second, "the wrapper")
 		waitGone(t, appPid, 5*time.Second, "the app under dlv")
 		waitGone(t, ln.PID, 5*time.Second, "dlv")
 		if left := l.Processes(); len(left) != 0 {
@@ -223,12 +218,8 @@ func TestDebugGo(t *testing.T) {
 			t.Errorf("no 'dlv listening on' once the port listened; output:\n%s", l.Output())
 		}
 		sent := time.Now()
-		l.sigterm(t)
-		code, err := l.Wait(5 * time.Second)
+		code := l.sigtermExit(t, 5*time.Second, "the wrapper")
 		took := time.Since(sent)
-		if err != nil {
-			t.Fatalf("the wrapper did not exit after SIGTERM: %v\n%s", err, l.Tree())
-		}
 		if code != 143 || took > time.Second {
 			t.Errorf("exit %d after %s, want 143 within 1s; output:\n%s", code, took, l.Output())
 		}

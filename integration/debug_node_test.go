@@ -94,14 +94,10 @@ func TestDebugNode(t *testing.T) {
 	})
 
 	tm.step(t, "SIGTERM reaches the app", func(t *testing.T) {
-		port := harness.FreePort(t)
-		l := b.launch(t, "web", map[string]string{"BPL_DEBUG_PORT": strconv.Itoa(port)})
-		l.waitListener(t, port)
-		l.waitHTTP(t, want)
-		l.sigterm(t)
+		l := b.launchDebugging(t, "web", want)
 		// server.js closes its server and exits 0 on SIGTERM.
-		if code, err := l.Wait(10 * time.Second); err != nil || code != 0 {
-			t.Fatalf("node under the inspector after SIGTERM: exit %d, %v; output:\n%s", code, err, l.Output())
+		if code := l.sigtermExit(t, 10*time.Second, "node under the inspector"); code != 0 {
+			t.Fatalf("node under the inspector after SIGTERM: exit %d, want 0; output:\n%s", code, l.Output())
 		}
 	})
 
