@@ -238,6 +238,20 @@ func dlvBreakThroughRules(t testing.TB, d *dlvSession, local string, line int, r
 	return bp
 }
 
+// pump passes what next reads to msgs until next fails; then the error goes
+// to errc and msgs is closed, which the session's await reports.
+func pump[M any](msgs chan<- M, errc chan<- error, next func() (M, error)) {
+	for {
+		m, err := next()
+		if err != nil {
+			errc <- err
+			close(msgs)
+			return
+		}
+		msgs <- m
+	}
+}
+
 // ---- debugpy (DAP, google/go-dap) -------------------------------------------
 
 // dapMessage is any DAP message, decoded only as far as routing needs:
@@ -272,23 +286,17 @@ func dialDAP(t testing.TB, addr string) *dapSession {
 		t.Fatalf("debugpy: %v", err)
 	}
 	s := &dapSession{t: t, conn: conn, r: bufio.NewReader(conn), msgs: make(chan dapMessage, 256), errc: make(chan error, 1)}
-	go func() {
-		for {
-			raw, err := dap.ReadBaseMessage(s.r)
-			if err != nil {
-				s.errc <- err
-				close(s.msgs)
-				return
-			}
-			var m dapMessage
-			if err := json.Unmarshal(raw, &m); err != nil {
-				s.errc <- fmt.Errorf("DAP message %q: %w", raw, err)
-				close(s.msgs)
-				return
-			}
-			s.msgs <- m
+	go pump(s.msgs, s.errc, func() (dapMessage, error) {
+		var m dapMessage
+		raw, err := dap.ReadBaseMessage(s.r)
+		if err != nil {
+			return m, err
 		}
-	}()
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return m, fmt.Errorf("DAP message %q: %w", raw, err)
+		}
+		return m, nil
+	})
 	t.Cleanup(func() { conn.Close() })
 	return s
 }
@@ -561,35 +569,31 @@ func dialCDP(t testing.TB, wsURL string) *cdpSession {
 	}
 	conn.SetReadLimit(64 << 20)
 	s := &cdpSession{t: t, conn: conn, ctx: ctx, msgs: make(chan cdpMessage, 1024), errc: make(chan error, 1), scripts: map[string]string{}}
-	go func() {
+	go pump(s.msgs, s.errc, func() (cdpMessage, error) {
 		for {
+			var m cdpMessage
 			_, data, err := conn.Read(ctx)
 			if err != nil {
-				s.errc <- err
-				close(s.msgs)
-				return
+				return m, err
 			}
-			var m cdpMessage
 			if err := json.Unmarshal(data, &m); err != nil {
-				s.errc <- err
-				close(s.msgs)
-				return
+				return m, err
 			}
-			if m.Method == "Debugger.scriptParsed" {
-				var p struct {
-					ScriptID string `json:"scriptId"`
-					URL      string `json:"url"`
-				}
-				if json.Unmarshal(m.Params, &p) == nil {
-					s.mu.Lock()
-					s.scripts[p.ScriptID] = p.URL
-					s.mu.Unlock()
-				}
-				continue
+			if m.Method != "Debugger.scriptParsed" {
+				return m, nil
 			}
-			s.msgs <- m
+			// Kept for the pause's frames, not passed on.
+			var p struct {
+				ScriptID string `json:"scriptId"`
+				URL      string `json:"url"`
+			}
+			if json.Unmarshal(m.Params, &p) == nil {
+				s.mu.Lock()
+				s.scripts[p.ScriptID] = p.URL
+				s.mu.Unlock()
+			}
 		}
-	}()
+	})
 	t.Cleanup(func() { conn.Close(websocket.StatusNormalClosure, "") })
 	return s
 }
