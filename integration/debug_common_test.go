@@ -362,14 +362,14 @@ func (l *launched) sigtermExit(t testing.TB, timeout time.Duration, what string)
 
 // launchDebugging launches processType with the debugger on a free port
 // (BPL_DEBUG_PORT) and returns once the debugger listens there and the app
-// answers want.
-func (b *builtApp) launchDebugging(t testing.TB, processType, want string) *launched {
+// answers want, with the debugger's address.
+func (b *builtApp) launchDebugging(t testing.TB, processType, want string) (*launched, string) {
 	t.Helper()
 	port := harness.FreePort(t)
 	l := b.launch(t, processType, map[string]string{"BPL_DEBUG_PORT": strconv.Itoa(port)})
 	l.waitListener(t, port)
 	l.waitHTTP(t, want)
-	return l
+	return l, fmt.Sprintf("127.0.0.1:%d", port)
 }
 
 // dialFails asserts nothing accepts connections on 127.0.0.1:port.

@@ -337,10 +337,8 @@ func TestDebugGoDiagnosis(t *testing.T) {
 			}
 			if tc.stripped {
 				// What the warning claims: dlv starts, but cannot break by line.
-				port := harness.FreePort(t)
-				l := b.launch(t, "go-http", map[string]string{"BPL_DEBUG_PORT": strconv.Itoa(port)})
-				l.waitHTTP(t, "hello from go-http")
-				d := dialDlv(t, fmt.Sprintf("127.0.0.1:%d", port))
+				_, addr := b.launchDebugging(t, "go-http", "hello from go-http")
+				d := dialDlv(t, addr)
 				if _, err := d.Halt(); err != nil {
 					t.Fatal(err)
 				}
@@ -474,10 +472,8 @@ func dlvBreakWithSubstitutePath(t *testing.T, b *builtApp, module string) string
 	source := filepath.Join(b.ws.App, "main.go")
 	line := harness.LineOf(t, source, "BREAKPOINT go-http")
 	loc := fmt.Sprintf("%s:%d", source, line)
-	port := harness.FreePort(t)
-	l := b.launch(t, "go-http", map[string]string{"BPL_DEBUG_PORT": strconv.Itoa(port)})
-	l.waitHTTP(t, "hello from go-http")
-	d := dialDlv(t, fmt.Sprintf("127.0.0.1:%d", port))
+	l, addr := b.launchDebugging(t, "go-http", "hello from go-http")
+	d := dialDlv(t, addr)
 	rules := [][2]string{{module, b.ws.App}}
 	bp := dlvBreakThroughRules(t, d, source, line, rules)
 	th, body := dlvStopAndLeave(t, d, bp, l.url, module+"/main.go", line, "hello from go-http")

@@ -113,7 +113,7 @@ func TestDebugJVM(t *testing.T) {
 	})
 
 	tm.step(t, "SIGTERM reaches the app", func(t *testing.T) {
-		l := b.launchDebugging(t, "web", want)
+		l, _ := b.launchDebugging(t, "web", want)
 		// The JVM runs its shutdown hooks and exits 143 (128+SIGTERM).
 		if code := l.sigtermExit(t, 15*time.Second, "the JVM"); code != 143 {
 			t.Fatalf("the JVM after SIGTERM: exit %d, want 143; output:\n%s", code, l.Output())

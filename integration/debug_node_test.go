@@ -94,7 +94,7 @@ func TestDebugNode(t *testing.T) {
 	})
 
 	tm.step(t, "SIGTERM reaches the app", func(t *testing.T) {
-		l := b.launchDebugging(t, "web", want)
+		l, _ := b.launchDebugging(t, "web", want)
 		// server.js closes its server and exits 0 on SIGTERM.
 		if code := l.sigtermExit(t, 10*time.Second, "node under the inspector"); code != 0 {
 			t.Fatalf("node under the inspector after SIGTERM: exit %d, want 0; output:\n%s", code, l.Output())

@@ -92,7 +92,7 @@ func TestDebugPython(t *testing.T) {
 	})
 
 	tm.step(t, "SIGTERM reaches the app", func(t *testing.T) {
-		l := b.launchDebugging(t, "web", wantScript)
+		l, _ := b.launchDebugging(t, "web", wantScript)
 		// debugpy's adapter daemonizes: it is not a child of the app.
 		procs := l.Processes()
 		if len(procs) < 2 {
