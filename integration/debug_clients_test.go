@@ -252,6 +252,28 @@ func pump[M any](msgs chan<- M, errc chan<- error, next func() (M, error)) {
 	}
 }
 
+// awaitMessage reads a session's msgs (fed by pump) until match says yes. It
+// fails when the connection closes first (with the reader's error from errc)
+// or timeout passes; proto names the protocol and seen adds what the session
+// has seen to either message.
+func awaitMessage[M any](t testing.TB, proto, what string, timeout time.Duration, msgs <-chan M, errc <-chan error, seen func() string, match func(M) bool) M {
+	t.Helper()
+	deadline := time.After(timeout)
+	for {
+		select {
+		case m, ok := <-msgs:
+			if !ok {
+				t.Fatalf("%s: connection closed while waiting for %s: %v%s", proto, what, <-errc, seen())
+			}
+			if match(m) {
+				return m
+			}
+		case <-deadline:
+			t.Fatalf("%s: no %s within %s%s", proto, what, timeout, seen())
+		}
+	}
+}
+
 // ---- debugpy (DAP, google/go-dap) -------------------------------------------
 
 // dapMessage is any DAP message, decoded only as far as routing needs:
@@ -316,27 +338,17 @@ func (s *dapSession) send(msg dap.RequestMessage) int {
 // to any request and on timeout.
 func (s *dapSession) await(what string, timeout time.Duration, match func(dapMessage) bool) dapMessage {
 	s.t.Helper()
-	deadline := time.After(timeout)
-	for {
-		select {
-		case m, ok := <-s.msgs:
-			if !ok {
-				s.t.Fatalf("DAP: connection closed while waiting for %s: %v (seen: %s)", what, <-s.errc, strings.Join(s.log, ", "))
-			}
-			s.log = append(s.log, m.Type+":"+m.Command+m.Event)
-			if s.seen != nil {
-				s.seen(m)
-			}
-			if m.Type == "response" && !m.Success {
-				s.t.Fatalf("DAP %s request failed: %s (%s)", m.Command, m.Message, m.Body)
-			}
-			if match(m) {
-				return m
-			}
-		case <-deadline:
-			s.t.Fatalf("DAP: no %s within %s (seen: %s)", what, timeout, strings.Join(s.log, ", "))
+	seen := func() string { return " (seen: " + strings.Join(s.log, ", ") + ")" }
+	return awaitMessage(s.t, "DAP", what, timeout, s.msgs, s.errc, seen, func(m dapMessage) bool {
+		s.log = append(s.log, m.Type+":"+m.Command+m.Event)
+		if s.seen != nil {
+			s.seen(m)
 		}
-	}
+		if m.Type == "response" && !m.Success {
+			s.t.Fatalf("DAP %s request failed: %s (%s)", m.Command, m.Message, m.Body)
+		}
+		return match(m)
+	})
 }
 
 // disconnect leaves the debuggee running.
@@ -600,20 +612,7 @@ func dialCDP(t testing.TB, wsURL string) *cdpSession {
 
 func (s *cdpSession) await(what string, timeout time.Duration, match func(cdpMessage) bool) cdpMessage {
 	s.t.Helper()
-	deadline := time.After(timeout)
-	for {
-		select {
-		case m, ok := <-s.msgs:
-			if !ok {
-				s.t.Fatalf("CDP: connection closed while waiting for %s: %v", what, <-s.errc)
-			}
-			if match(m) {
-				return m
-			}
-		case <-deadline:
-			s.t.Fatalf("CDP: no %s within %s", what, timeout)
-		}
-	}
+	return awaitMessage(s.t, "CDP", what, timeout, s.msgs, s.errc, func() string { return "" }, match)
 }
 
 // call sends a command and waits for its result.
