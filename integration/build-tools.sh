@@ -56,45 +56,38 @@ build_lifecycle() {
   rm -rf "$src"
 }
 
-build_pack() {
-  local out=$CACHE/pack-v$PACK_VERSION
-  [ -x "$out/pack" ] && return
-  log "building pack v$PACK_VERSION (cached afterwards)"
-  local src=$CACHE/src/pack-v$PACK_VERSION
-  module_source "github.com/buildpacks/pack@v$PACK_VERSION" "$src"
+# build_module_binary NAME VERSION MODULE PACKAGE [GO BUILD FLAGS...]: builds
+# PACKAGE of MODULE@vVERSION inside the module (its go.mod's replace lines
+# apply) into $CACHE/NAME-vVERSION/NAME, once: cached afterwards.
+build_module_binary() {
+  local name=$1 version=$2 module=$3 package=$4
+  shift 4
+  local out=$CACHE/$name-v$version
+  [ -x "$out/$name" ] && return
+  log "building $name v$version (cached afterwards)"
+  local src=$CACHE/src/$name-v$version
+  module_source "$module@v$version" "$src"
   mkdir -p "$out"
-  ( cd "$src" && go build -trimpath -ldflags "-s -w -X 'github.com/buildpacks/pack/pkg/client.Version=$PACK_VERSION'" -o "$out/pack.tmp" . )
-  mv "$out/pack.tmp" "$out/pack"
+  ( cd "$src" && go build -trimpath "$@" -o "$out/$name.tmp" "$package" )
+  mv "$out/$name.tmp" "$out/$name"
   rm -rf "$src"
+}
+
+build_pack() {
+  build_module_binary pack "$PACK_VERSION" github.com/buildpacks/pack . \
+    -ldflags "-s -w -X 'github.com/buildpacks/pack/pkg/client.Version=$PACK_VERSION'"
 }
 
 build_dlv() {
-  local out=$CACHE/dlv-v$DELVE_VERSION
-  [ -x "$out/dlv" ] && return
-  log "building dlv v$DELVE_VERSION (cached afterwards)"
-  local src=$CACHE/src/delve-v$DELVE_VERSION
-  module_source "github.com/go-delve/delve@v$DELVE_VERSION" "$src"
-  mkdir -p "$out"
-  ( cd "$src" && go build -trimpath -o "$out/dlv.tmp" ./cmd/dlv )
-  mv "$out/dlv.tmp" "$out/dlv"
-  rm -rf "$src"
+  build_module_binary dlv "$DELVE_VERSION" github.com/go-delve/delve ./cmd/dlv
 }
 
 # Skaffold's own release build (its Makefile) uses these tags and the version
-# variable; its go.mod carries the replace lines, so build inside the module.
-# Cold: about 4-6 minutes on 2 cores (the module graph is large).
+# variable. Cold: about 4-6 minutes on 2 cores (the module graph is large).
 build_skaffold() {
-  local out=$CACHE/skaffold-v$SKAFFOLD_VERSION
-  [ -x "$out/skaffold" ] && return
-  log "building skaffold v$SKAFFOLD_VERSION (cached afterwards)"
-  local src=$CACHE/src/skaffold-v$SKAFFOLD_VERSION
-  module_source "github.com/GoogleContainerTools/skaffold/v2@v$SKAFFOLD_VERSION" "$src"
-  mkdir -p "$out"
-  ( cd "$src" && go build -trimpath -tags "timetzdata osusergo netgo release" \
-      -ldflags "-s -w -X github.com/GoogleContainerTools/skaffold/v2/pkg/skaffold/version.version=v$SKAFFOLD_VERSION" \
-      -o "$out/skaffold.tmp" ./cmd/skaffold )
-  mv "$out/skaffold.tmp" "$out/skaffold"
-  rm -rf "$src"
+  build_module_binary skaffold "$SKAFFOLD_VERSION" github.com/GoogleContainerTools/skaffold/v2 ./cmd/skaffold \
+    -tags "timetzdata osusergo netgo release" \
+    -ldflags "-s -w -X github.com/GoogleContainerTools/skaffold/v2/pkg/skaffold/version.version=v$SKAFFOLD_VERSION"
 }
 
 mkdir -p "$CACHE/src"

@@ -7,7 +7,6 @@
 package integration
 
 import (
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -277,14 +276,10 @@ func TestCompanionGoDebugBuild(t *testing.T) {
 			t.Errorf("the debug-flags layer was exported into the image")
 		}
 
-		port := harness.FreePort(t)
-		l := b.launch(t, "go-const", map[string]string{"BPL_DEBUG_PORT": fmt.Sprint(port)})
-		l.waitHTTP(t, "answer=42")
+		l, addr := b.launchDebugging(t, "go-const", "answer=42")
 		// -trimpath (go-build's default): DWARF names files by module path.
-		source := filepath.Join(b.ws.App, "main.go")
-		line := harness.LineOf(t, source, "BREAKPOINT go-const")
-		got := dlvHitBreakpoint(t, fmt.Sprintf("127.0.0.1:%d", port), module+"/main.go", line, l.url, "answer=42 version=dev")
-		t.Log(got)
+		line := harness.LineOf(t, filepath.Join(b.ws.App, "main.go"), "BREAKPOINT go-const")
+		t.Log(dlvHitBreakpoint(t, addr, module+"/main.go", line, l.url, "answer=42 version=dev"))
 	})
 
 	t.Run("user's platform flags win and are kept; GOFLAGS carries -N -l", func(t *testing.T) {
@@ -303,11 +298,9 @@ func TestCompanionGoDebugBuild(t *testing.T) {
 		if w := grepLines(b.log, optimizationWarning); len(w) != 0 {
 			t.Errorf("the debug buildpack warns about optimizations: %q", w)
 		}
-		port := harness.FreePort(t)
-		l := b.launch(t, "go-const", map[string]string{"BPL_DEBUG_PORT": fmt.Sprint(port)})
-		l.waitHTTP(t, "version=v9")
+		l, addr := b.launchDebugging(t, "go-const", "version=v9")
 		line := harness.LineOf(t, filepath.Join(b.ws.App, "main.go"), "BREAKPOINT go-const")
-		t.Log(dlvHitBreakpoint(t, fmt.Sprintf("127.0.0.1:%d", port), module+"/main.go", line, l.url, "answer=42 version=v9"))
+		t.Log(dlvHitBreakpoint(t, addr, module+"/main.go", line, l.url, "answer=42 version=v9"))
 	})
 
 	t.Run("user's own -gcflags kept: optimized, and the debug buildpack says so", func(t *testing.T) {

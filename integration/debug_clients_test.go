@@ -170,6 +170,22 @@ func dlvHitBreakpoint(t testing.TB, addr, file string, line int, url, want strin
 	if err != nil {
 		t.Fatalf("dlv CreateBreakpoint %s:%d: %v", file, line, err)
 	}
+	th, body := dlvStopAndLeave(t, d, bp, url, file, line, want)
+	fn := ""
+	if th.Function != nil {
+		fn = th.Function.Name()
+	}
+	return fmt.Sprintf("dlv stopped at %s:%d in %s (breakpoint %d, goroutine %d); answered %s", th.File, th.Line, fn, bp.ID, th.GoroutineID, body)
+}
+
+// dlvStopAndLeave continues the halted target, drives a request to url into
+// breakpoint bp, checks that it stopped there at file:line (file "": the
+// line only, for a client that knows the file by another path) with the
+// request held, then clears bp and disconnects leaving dlv and the app
+// running (what an IDE does with a multi-client server). It returns the
+// stopped thread and the answer, which must contain want.
+func dlvStopAndLeave(t testing.TB, d *dlvSession, bp *api.Breakpoint, url, file string, line int, want string) (*api.Thread, string) {
+	t.Helper()
 	cont := d.Continue()
 	reply := getAsync(url)
 	var st *api.DebuggerState
@@ -188,15 +204,10 @@ func dlvHitBreakpoint(t testing.TB, addr, file string, line int, url, want strin
 	if th == nil || th.Breakpoint == nil || th.Breakpoint.ID != bp.ID {
 		t.Fatalf("dlv: stopped, but not at breakpoint %d: thread %+v", bp.ID, th)
 	}
-	if th.File != file || th.Line != line {
+	if (file != "" && th.File != file) || th.Line != line {
 		t.Fatalf("dlv: stopped at %s:%d, want %s:%d", th.File, th.Line, file, line)
 	}
-	fn := ""
-	if th.Function != nil {
-		fn = th.Function.Name()
-	}
 	mustBlock(t, reply, "dlv")
-	stopped := fmt.Sprintf("dlv stopped at %s:%d in %s (breakpoint %d, goroutine %d)", th.File, th.Line, fn, bp.ID, th.GoroutineID)
 	if _, err := d.ClearBreakpoint(bp.ID); err != nil {
 		t.Fatalf("dlv ClearBreakpoint: %v", err)
 	}
@@ -204,8 +215,63 @@ func dlvHitBreakpoint(t testing.TB, addr, file string, line int, url, want strin
 	if err := d.Disconnect(true); err != nil {
 		t.Fatalf("dlv Disconnect(continue): %v", err)
 	}
-	body := mustAnswer(t, reply, want, 20*time.Second)
-	return stopped + "; answered " + strings.TrimSpace(body)
+	return th, strings.TrimSpace(mustAnswer(t, reply, want, 20*time.Second))
+}
+
+// dlvBreakThroughRules halts the target and sets a breakpoint at local:line,
+// a path the binary does not know (-trimpath: it knows module paths): the
+// breakpoint must be refused as it is, and bind through substitute-path
+// rules ([remote, local] pairs).
+func dlvBreakThroughRules(t testing.TB, d *dlvSession, local string, line int, rules [][2]string) *api.Breakpoint {
+	t.Helper()
+	if st, err := d.Halt(); err != nil {
+		t.Fatalf("dlv halt: %v (state %+v)", err, st)
+	}
+	loc := fmt.Sprintf("%s:%d", local, line)
+	if _, err := d.CreateBreakpoint(&api.Breakpoint{File: local, Line: line}); err == nil {
+		t.Fatalf("a breakpoint at %s bound without substitute-path rules: the test proves nothing", loc)
+	}
+	bp, err := d.CreateBreakpointWithExpr(&api.Breakpoint{}, loc, rules, false)
+	if err != nil {
+		t.Fatalf("breakpoint at %s with substitute-path %v: %v", loc, rules, err)
+	}
+	return bp
+}
+
+// pump passes what next reads to msgs until next fails; then the error goes
+// to errc and msgs is closed, which the session's await reports.
+func pump[M any](msgs chan<- M, errc chan<- error, next func() (M, error)) {
+	for {
+		m, err := next()
+		if err != nil {
+			errc <- err
+			close(msgs)
+			return
+		}
+		msgs <- m
+	}
+}
+
+// awaitMessage reads a session's msgs (fed by pump) until match says yes. It
+// fails when the connection closes first (with the reader's error from errc)
+// or timeout passes; proto names the protocol and seen adds what the session
+// has seen to either message.
+func awaitMessage[M any](t testing.TB, proto, what string, timeout time.Duration, msgs <-chan M, errc <-chan error, seen func() string, match func(M) bool) M {
+	t.Helper()
+	deadline := time.After(timeout)
+	for {
+		select {
+		case m, ok := <-msgs:
+			if !ok {
+				t.Fatalf("%s: connection closed while waiting for %s: %v%s", proto, what, <-errc, seen())
+			}
+			if match(m) {
+				return m
+			}
+		case <-deadline:
+			t.Fatalf("%s: no %s within %s%s", proto, what, timeout, seen())
+		}
+	}
 }
 
 // ---- debugpy (DAP, google/go-dap) -------------------------------------------
@@ -231,6 +297,8 @@ type dapSession struct {
 	msgs chan dapMessage
 	errc chan error
 	log  []string
+	// seen, when set, is shown every message await reads.
+	seen func(dapMessage)
 }
 
 func dialDAP(t testing.TB, addr string) *dapSession {
@@ -240,23 +308,17 @@ func dialDAP(t testing.TB, addr string) *dapSession {
 		t.Fatalf("debugpy: %v", err)
 	}
 	s := &dapSession{t: t, conn: conn, r: bufio.NewReader(conn), msgs: make(chan dapMessage, 256), errc: make(chan error, 1)}
-	go func() {
-		for {
-			raw, err := dap.ReadBaseMessage(s.r)
-			if err != nil {
-				s.errc <- err
-				close(s.msgs)
-				return
-			}
-			var m dapMessage
-			if err := json.Unmarshal(raw, &m); err != nil {
-				s.errc <- fmt.Errorf("DAP message %q: %w", raw, err)
-				close(s.msgs)
-				return
-			}
-			s.msgs <- m
+	go pump(s.msgs, s.errc, func() (dapMessage, error) {
+		var m dapMessage
+		raw, err := dap.ReadBaseMessage(s.r)
+		if err != nil {
+			return m, err
 		}
-	}()
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return m, fmt.Errorf("DAP message %q: %w", raw, err)
+		}
+		return m, nil
+	})
 	t.Cleanup(func() { conn.Close() })
 	return s
 }
@@ -276,24 +338,17 @@ func (s *dapSession) send(msg dap.RequestMessage) int {
 // to any request and on timeout.
 func (s *dapSession) await(what string, timeout time.Duration, match func(dapMessage) bool) dapMessage {
 	s.t.Helper()
-	deadline := time.After(timeout)
-	for {
-		select {
-		case m, ok := <-s.msgs:
-			if !ok {
-				s.t.Fatalf("DAP: connection closed while waiting for %s: %v (seen: %s)", what, <-s.errc, strings.Join(s.log, ", "))
-			}
-			s.log = append(s.log, m.Type+":"+m.Command+m.Event)
-			if m.Type == "response" && !m.Success {
-				s.t.Fatalf("DAP %s request failed: %s (%s)", m.Command, m.Message, m.Body)
-			}
-			if match(m) {
-				return m
-			}
-		case <-deadline:
-			s.t.Fatalf("DAP: no %s within %s (seen: %s)", what, timeout, strings.Join(s.log, ", "))
+	seen := func() string { return " (seen: " + strings.Join(s.log, ", ") + ")" }
+	return awaitMessage(s.t, "DAP", what, timeout, s.msgs, s.errc, seen, func(m dapMessage) bool {
+		s.log = append(s.log, m.Type+":"+m.Command+m.Event)
+		if s.seen != nil {
+			s.seen(m)
 		}
-	}
+		if m.Type == "response" && !m.Success {
+			s.t.Fatalf("DAP %s request failed: %s (%s)", m.Command, m.Message, m.Body)
+		}
+		return match(m)
+	})
 }
 
 // disconnect leaves the debuggee running.
@@ -316,17 +371,47 @@ func (s *dapSession) event(name string, timeout time.Duration) dapMessage {
 	return s.await(name+" event", timeout, func(m dapMessage) bool { return m.Type == "event" && m.Event == name })
 }
 
+// dapClient is who attaches and how: the initialize request's clientID,
+// the attach arguments, and where to keep the debugpyAttach events seen
+// during the handshake (debugpy announces each forked worker that way; a
+// client answers each with a new session to the same adapter).
+type dapClient struct {
+	id       string          // "cnbdebug-it" when empty
+	args     json.RawMessage // {"justMyCode": false} when nil
+	children *[]json.RawMessage
+}
+
 // dapAttach does the attach handshake with a breakpoint at file:line (none
 // when line is 0) set before configurationDone, as an IDE does.
 func dapAttach(t testing.TB, addr, file string, line int) *dapSession {
 	t.Helper()
+	return dapAttachAs(t, addr, file, line, dapClient{})
+}
+
+// dapAttachAs is dapAttach for the client c; debugpy must verify the
+// breakpoint.
+func dapAttachAs(t testing.TB, addr, file string, line int, c dapClient) *dapSession {
+	t.Helper()
+	if c.id == "" {
+		c.id = "cnbdebug-it"
+	}
+	if c.args == nil {
+		c.args = json.RawMessage(`{"justMyCode": false}`)
+	}
 	s := dialDAP(t, addr)
+	if c.children != nil {
+		s.seen = func(m dapMessage) {
+			if m.Type == "event" && m.Event == "debugpyAttach" {
+				*c.children = append(*c.children, m.Body)
+			}
+		}
+		defer func() { s.seen = nil }()
+	}
 	initSeq := s.send(&dap.InitializeRequest{Request: dap.Request{Command: "initialize"},
-		Arguments: dap.InitializeRequestArguments{ClientID: "cnbdebug-it", AdapterID: "debugpy",
+		Arguments: dap.InitializeRequestArguments{ClientID: c.id, AdapterID: "debugpy",
 			LinesStartAt1: true, ColumnsStartAt1: true, PathFormat: "path"}})
 	s.response(initSeq, "initialize")
-	attachSeq := s.send(&dap.AttachRequest{Request: dap.Request{Command: "attach"},
-		Arguments: json.RawMessage(`{"justMyCode": false}`)})
+	attachSeq := s.send(&dap.AttachRequest{Request: dap.Request{Command: "attach"}, Arguments: c.args})
 	s.event("initialized", 30*time.Second)
 	if line > 0 {
 		bpSeq := s.send(&dap.SetBreakpointsRequest{Request: dap.Request{Command: "setBreakpoints"},
@@ -385,6 +470,18 @@ func dapHitBreakpoint(t testing.TB, addr, file string, line int, url, want strin
 			t.Fatalf("debugpy: the request was answered again without stopping at %s:%d: %q, %v", file, line, answered.body, answered.err)
 		}
 	}
+	top, stopped, body := dapStoppedAt(t, s, ev, reply, file, line, want)
+	s.disconnect()
+	return fmt.Sprintf("debugpy stopped at %s:%d in %s (thread %d); answered %s", top.Source.Path, top.Line, top.Name, stopped.ThreadId, body)
+}
+
+// dapStoppedAt checks that the stopped event ev is a breakpoint stop whose
+// top frame is file:line, as this client knows the file (the image's path,
+// or an IDE's checkout mapped through pathMappings), and that the request
+// behind reply is held; then it continues and returns the frame, the event
+// and the answer, which must contain want.
+func dapStoppedAt(t testing.TB, s *dapSession, ev dapMessage, reply <-chan httpResult, file string, line int, want string) (dap.StackFrame, dap.StoppedEventBody, string) {
+	t.Helper()
 	var stopped dap.StoppedEventBody
 	if err := json.Unmarshal(ev.Body, &stopped); err != nil {
 		t.Fatalf("stopped event body %s: %v", ev.Body, err)
@@ -407,8 +504,7 @@ func dapHitBreakpoint(t testing.TB, addr, file string, line int, url, want strin
 		Arguments: dap.ContinueArguments{ThreadId: stopped.ThreadId}})
 	s.response(contSeq, "continue")
 	body := mustAnswer(t, reply, want, 20*time.Second)
-	s.disconnect()
-	return fmt.Sprintf("debugpy stopped at %s:%d in %s (thread %d); answered %s", top.Source.Path, top.Line, top.Name, stopped.ThreadId, strings.TrimSpace(body))
+	return top, stopped, strings.TrimSpace(body)
 }
 
 // ---- node inspector (CDP over WebSocket, coder/websocket) ------------------
@@ -485,55 +581,38 @@ func dialCDP(t testing.TB, wsURL string) *cdpSession {
 	}
 	conn.SetReadLimit(64 << 20)
 	s := &cdpSession{t: t, conn: conn, ctx: ctx, msgs: make(chan cdpMessage, 1024), errc: make(chan error, 1), scripts: map[string]string{}}
-	go func() {
+	go pump(s.msgs, s.errc, func() (cdpMessage, error) {
 		for {
+			var m cdpMessage
 			_, data, err := conn.Read(ctx)
 			if err != nil {
-				s.errc <- err
-				close(s.msgs)
-				return
+				return m, err
 			}
-			var m cdpMessage
 			if err := json.Unmarshal(data, &m); err != nil {
-				s.errc <- err
-				close(s.msgs)
-				return
+				return m, err
 			}
-			if m.Method == "Debugger.scriptParsed" {
-				var p struct {
-					ScriptID string `json:"scriptId"`
-					URL      string `json:"url"`
-				}
-				if json.Unmarshal(m.Params, &p) == nil {
-					s.mu.Lock()
-					s.scripts[p.ScriptID] = p.URL
-					s.mu.Unlock()
-				}
-				continue
+			if m.Method != "Debugger.scriptParsed" {
+				return m, nil
 			}
-			s.msgs <- m
+			// Kept for the pause's frames, not passed on.
+			var p struct {
+				ScriptID string `json:"scriptId"`
+				URL      string `json:"url"`
+			}
+			if json.Unmarshal(m.Params, &p) == nil {
+				s.mu.Lock()
+				s.scripts[p.ScriptID] = p.URL
+				s.mu.Unlock()
+			}
 		}
-	}()
+	})
 	t.Cleanup(func() { conn.Close(websocket.StatusNormalClosure, "") })
 	return s
 }
 
 func (s *cdpSession) await(what string, timeout time.Duration, match func(cdpMessage) bool) cdpMessage {
 	s.t.Helper()
-	deadline := time.After(timeout)
-	for {
-		select {
-		case m, ok := <-s.msgs:
-			if !ok {
-				s.t.Fatalf("CDP: connection closed while waiting for %s: %v", what, <-s.errc)
-			}
-			if match(m) {
-				return m
-			}
-		case <-deadline:
-			s.t.Fatalf("CDP: no %s within %s", what, timeout)
-		}
-	}
+	return awaitMessage(s.t, "CDP", what, timeout, s.msgs, s.errc, func() string { return "" }, match)
 }
 
 // call sends a command and waits for its result.
@@ -555,10 +634,24 @@ func (s *cdpSession) call(method string, params any) json.RawMessage {
 	return m.Result
 }
 
+// cdpStart is how the app's node waits for the debugger, if it does.
+type cdpStart int
+
+const (
+	cdpRunning cdpStart = iota // --inspect: it runs
+	// --inspect-brk: it waits for Runtime.runIfWaitingForDebugger, then
+	// stops before the first line.
+	cdpBreakOnStart
+	// inspector.open(..., wait): it waits for Runtime.runIfWaitingForDebugger,
+	// then runs on (no pause on start).
+	cdpWaiting
+)
+
 // cdpHitBreakpoint: the inspector at addr must list exactly one target, the
-// app's script; break at its line (1-based), drive a request into it, check
-// the pause, resume, get the answer.
-func cdpHitBreakpoint(t testing.TB, addr, file string, line int, url, want string, brk bool) string {
+// app's script; break at its line (1-based), let a waiting node run until
+// the app's port is up, drive a request into the breakpoint, check the
+// pause, resume, get the answer.
+func cdpHitBreakpoint(t testing.TB, addr, file string, line int, url, want string, start cdpStart) string {
 	t.Helper()
 	targets, err := cdpTargets(addr, 30*time.Second)
 	if err != nil {
@@ -579,12 +672,12 @@ func cdpHitBreakpoint(t testing.TB, addr, file string, line int, url, want strin
 		"lineNumber": line - 1, "url": "file://" + file}), &set); err != nil || set.BreakpointID == "" {
 		t.Fatalf("Debugger.setBreakpointByUrl: %v %+v", err, set)
 	}
-	if brk {
-		// --inspect-brk: node waits for us, then stops before the first
-		// line; let it run until the app's port is up.
+	if start != cdpRunning {
 		s.call("Runtime.runIfWaitingForDebugger", map[string]any{})
-		s.await("Debugger.paused on start", 30*time.Second, func(m cdpMessage) bool { return m.Method == "Debugger.paused" })
-		s.call("Debugger.resume", map[string]any{})
+		if start == cdpBreakOnStart {
+			s.await("Debugger.paused on start", 30*time.Second, func(m cdpMessage) bool { return m.Method == "Debugger.paused" })
+			s.call("Debugger.resume", map[string]any{})
+		}
 		if err := waitTCP(url, 30*time.Second); err != nil {
 			t.Fatal(err)
 		}

@@ -347,6 +347,31 @@ func (l *launched) sigterm(t testing.TB) {
 	}
 }
 
+// sigtermExit sends SIGTERM (sigterm) and returns the exit code; the test
+// fails when what (the launched process, named for the message) has not
+// exited within timeout.
+func (l *launched) sigtermExit(t testing.TB, timeout time.Duration, what string) int {
+	t.Helper()
+	l.sigterm(t)
+	code, err := l.Wait(timeout)
+	if err != nil {
+		t.Fatalf("%s did not exit within %s after SIGTERM: %v; output:\n%s\ntree:\n%s", what, timeout, err, l.Output(), l.Tree())
+	}
+	return code
+}
+
+// launchDebugging launches processType with the debugger on a free port
+// (BPL_DEBUG_PORT) and returns once the debugger listens there and the app
+// answers want, with the debugger's address.
+func (b *builtApp) launchDebugging(t testing.TB, processType, want string) (*launched, string) {
+	t.Helper()
+	port := harness.FreePort(t)
+	l := b.launch(t, processType, map[string]string{"BPL_DEBUG_PORT": strconv.Itoa(port)})
+	l.waitListener(t, port)
+	l.waitHTTP(t, want)
+	return l, fmt.Sprintf("127.0.0.1:%d", port)
+}
+
 // dialFails asserts nothing accepts connections on 127.0.0.1:port.
 func dialFails(t testing.TB, port int) {
 	t.Helper()

@@ -170,9 +170,8 @@ func TestDebugGo(t *testing.T) {
 		// pid 1): its own handler runs and it exits 0.
 		off := b.launch(t, "go-http", map[string]string{"BPL_DEBUG_ENABLED": "false"})
 		off.waitHTTP(t, want)
-		off.sigterm(t)
-		if code, err := off.Wait(10 * time.Second); err != nil || code != 0 || !strings.Contains(off.Output(), "go-http: SIGTERM received") {
-			t.Fatalf("the app after SIGTERM: exit %d, %v; output:\n%s", code, err, off.Output())
+		if code := off.sigtermExit(t, 10*time.Second, "the app"); code != 0 || !strings.Contains(off.Output(), "go-http: SIGTERM received") {
+			t.Fatalf("the app after SIGTERM: exit %d; output:\n%s", code, off.Output())
 		}
 
 		// Debugger on: the wrapper is pid 1, dlv its child and the app
@@ -186,11 +185,7 @@ func TestDebugGo(t *testing.T) {
 		l.waitHTTP(t, want)
 		appPid := childRunning(t, l, appBin)
 		sent := time.Now()
-		l.sigterm(t)
-		code, err := l.Wait(15 * time.Second)
-		if err != nil {
-			t.Fatalf("the wrapper did not exit after SIGTERM: %v\n%s", err, l.Tree())
-		}
+		code := l.sigtermExit(t, 15*time.Second, "the wrapper")
 		waitGone(t, appPid, 5*time.Second, "the app under dlv")
 		waitGone(t, ln.PID, 5*time.Second, "dlv")
 		if left := l.Processes(); len(left) != 0 {
@@ -223,12 +218,8 @@ func TestDebugGo(t *testing.T) {
 			t.Errorf("no 'dlv listening on' once the port listened; output:\n%s", l.Output())
 		}
 		sent := time.Now()
-		l.sigterm(t)
-		code, err := l.Wait(5 * time.Second)
+		code := l.sigtermExit(t, 5*time.Second, "the wrapper")
 		took := time.Since(sent)
-		if err != nil {
-			t.Fatalf("the wrapper did not exit after SIGTERM: %v\n%s", err, l.Tree())
-		}
 		if code != 143 || took > time.Second {
 			t.Errorf("exit %d after %s, want 143 within 1s; output:\n%s", code, took, l.Output())
 		}
@@ -346,10 +337,8 @@ func TestDebugGoDiagnosis(t *testing.T) {
 			}
 			if tc.stripped {
 				// What the warning claims: dlv starts, but cannot break by line.
-				port := harness.FreePort(t)
-				l := b.launch(t, "go-http", map[string]string{"BPL_DEBUG_PORT": strconv.Itoa(port)})
-				l.waitHTTP(t, "hello from go-http")
-				d := dialDlv(t, fmt.Sprintf("127.0.0.1:%d", port))
+				_, addr := b.launchDebugging(t, "go-http", "hello from go-http")
+				d := dialDlv(t, addr)
 				if _, err := d.Halt(); err != nil {
 					t.Fatal(err)
 				}
@@ -483,40 +472,10 @@ func dlvBreakWithSubstitutePath(t *testing.T, b *builtApp, module string) string
 	source := filepath.Join(b.ws.App, "main.go")
 	line := harness.LineOf(t, source, "BREAKPOINT go-http")
 	loc := fmt.Sprintf("%s:%d", source, line)
-	port := harness.FreePort(t)
-	l := b.launch(t, "go-http", map[string]string{"BPL_DEBUG_PORT": strconv.Itoa(port)})
-	l.waitHTTP(t, "hello from go-http")
-	d := dialDlv(t, fmt.Sprintf("127.0.0.1:%d", port))
-	if _, err := d.Halt(); err != nil {
-		t.Fatalf("halt: %v", err)
-	}
-	if _, err := d.CreateBreakpoint(&api.Breakpoint{File: source, Line: line}); err == nil {
-		t.Fatalf("a breakpoint at %s bound without substitute-path in a -trimpath binary", loc)
-	}
+	l, addr := b.launchDebugging(t, "go-http", "hello from go-http")
+	d := dialDlv(t, addr)
 	rules := [][2]string{{module, b.ws.App}}
-	bp, err := d.CreateBreakpointWithExpr(&api.Breakpoint{}, loc, rules, false)
-	if err != nil {
-		t.Fatalf("breakpoint at %s with substitute-path %v: %v", loc, rules, err)
-	}
-	cont := d.Continue()
-	reply := getAsync(l.url)
-	var st *api.DebuggerState
-	select {
-	case st = <-cont:
-	case <-time.After(30 * time.Second):
-		t.Fatalf("dlv: no stop")
-	}
-	th := st.CurrentThread
-	if st.Err != nil || th == nil || th.Breakpoint == nil || th.Breakpoint.ID != bp.ID || th.File != module+"/main.go" || th.Line != line {
-		t.Fatalf("dlv stopped with %v at %+v, want breakpoint %d at %s/main.go:%d", st.Err, th, bp.ID, module, line)
-	}
-	mustBlock(t, reply, "dlv")
-	if _, err := d.ClearBreakpoint(bp.ID); err != nil {
-		t.Fatal(err)
-	}
-	if err := d.Disconnect(true); err != nil {
-		t.Fatal(err)
-	}
-	body := mustAnswer(t, reply, "hello from go-http", 20*time.Second)
-	return fmt.Sprintf("-trimpath: break %s with substitute-path %v stopped at %s:%d; answered %s", loc, rules, th.File, th.Line, strings.TrimSpace(body))
+	bp := dlvBreakThroughRules(t, d, source, line, rules)
+	th, body := dlvStopAndLeave(t, d, bp, l.url, module+"/main.go", line, "hello from go-http")
+	return fmt.Sprintf("-trimpath: break %s with substitute-path %v stopped at %s:%d; answered %s", loc, rules, th.File, th.Line, body)
 }

@@ -113,14 +113,10 @@ func TestDebugJVM(t *testing.T) {
 	})
 
 	tm.step(t, "SIGTERM reaches the app", func(t *testing.T) {
-		port := harness.FreePort(t)
-		l := b.launch(t, "web", map[string]string{"BPL_DEBUG_PORT": strconv.Itoa(port)})
-		l.waitListener(t, port)
-		l.waitHTTP(t, want)
-		l.sigterm(t)
+		l, _ := b.launchDebugging(t, "web", want)
 		// The JVM runs its shutdown hooks and exits 143 (128+SIGTERM).
-		if code, err := l.Wait(15 * time.Second); err != nil || code != 143 {
-			t.Fatalf("the JVM after SIGTERM: exit %d, %v; output:\n%s", code, err, l.Output())
+		if code := l.sigtermExit(t, 15*time.Second, "the JVM"); code != 143 {
+			t.Fatalf("the JVM after SIGTERM: exit %d, want 143; output:\n%s", code, l.Output())
 		}
 	})
 	t.Logf("jvm summary [%s]: %s", time.Since(start).Round(time.Millisecond), tm.String())

@@ -10,7 +10,6 @@
 package integration
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -22,37 +21,6 @@ import (
 
 	"github.com/cnbdebug/debug-buildpack/integration/harness"
 )
-
-// npmTarball returns the cached `npm pack` tarball of pm ("yarn@1.22.22"),
-// fetched once with the npm client into the tools cache.
-func npmTarball(t *testing.T, cache, pm string) string {
-	t.Helper()
-	at := strings.LastIndex(pm, "@")
-	name, version := pm[:at], pm[at+1:]
-	file := strings.ReplaceAll(strings.TrimPrefix(name, "@"), "/", "-") + "-" + version + ".tgz"
-	dir := filepath.Join(cache, "shape-npm-packages")
-	path := filepath.Join(dir, file)
-	if _, err := os.Stat(path); err == nil {
-		return path
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	tmp, err := os.MkdirTemp(dir, "pack-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(tmp)
-	cmd := exec.Command("npm", "pack", pm, "--pack-destination", tmp)
-	cmd.Dir = tmp
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Skipf("npm pack %s: %v\n%s", pm, err, out)
-	}
-	if err := os.Rename(filepath.Join(tmp, file), path); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
 
 type pmLayer struct {
 	dir, app, script string
@@ -117,7 +85,7 @@ func TestDebugNodePackageManagers(t *testing.T) {
 		for _, suspend := range []bool{false, true} {
 			c, suspend := c, suspend
 			t.Run(fmt.Sprintf("%s suspend=%v", c.pm, suspend), func(t *testing.T) {
-				l := newPMLayer(t, env, c.pm, npmTarball(t, env.Cache, c.pkg), c.cli)
+				l := newPMLayer(t, env, c.pm, env.NPMPackage(t, c.pkg), c.cli)
 				inspect, appPort := harness.FreePort(t), harness.FreePort(t)
 				home := t.TempDir()
 				cmd := exec.Command(filepath.Join(l.dir, "wrap", c.pm), fmt.Sprintf("--inspect=0.0.0.0:%d", inspectorDefaultPort), "start")
@@ -153,7 +121,11 @@ func TestDebugNodePackageManagers(t *testing.T) {
 				}
 				// exactly one target, the app's server.js (cdpHitBreakpoint
 				// checks it), on our port; nothing on the foreign 9229
-				got := cdpHitBreakpointWaiting(t, fmt.Sprintf("127.0.0.1:%d", inspect), l.script, line, url, want, suspend)
+				start := cdpRunning
+				if suspend {
+					start = cdpWaiting
+				}
+				got := cdpHitBreakpoint(t, fmt.Sprintf("127.0.0.1:%d", inspect), l.script, line, url, want, start)
 				t.Log(got)
 				if strings.Contains(out.String(), "address already in use") {
 					t.Errorf("a second inspector fought for a port:\n%s", out.String())
@@ -164,46 +136,4 @@ func TestDebugNodePackageManagers(t *testing.T) {
 			})
 		}
 	}
-}
-
-// cdpHitBreakpointWaiting is cdpHitBreakpoint for an app whose inspector was
-// opened with inspector.open(..., wait): node waits for
-// Runtime.runIfWaitingForDebugger and then runs on (no pause on start).
-func cdpHitBreakpointWaiting(t *testing.T, addr, file string, line int, url, want string, wait bool) string {
-	t.Helper()
-	if !wait {
-		return cdpHitBreakpoint(t, addr, file, line, url, want, false)
-	}
-	targets, err := cdpTargets(addr, 30*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(targets) != 1 || targets[0].URL != "file://"+file {
-		t.Fatalf("inspector %s lists %+v, want exactly the app's file://%s", addr, targets, file)
-	}
-	s := dialCDP(t, targets[0].WebSocketDebuggerURL)
-	s.call("Debugger.enable", map[string]any{})
-	var set struct {
-		BreakpointID string `json:"breakpointId"`
-	}
-	if err := json.Unmarshal(s.call("Debugger.setBreakpointByUrl", map[string]any{
-		"lineNumber": line - 1, "url": "file://" + file}), &set); err != nil || set.BreakpointID == "" {
-		t.Fatalf("Debugger.setBreakpointByUrl: %v %+v", err, set)
-	}
-	s.call("Runtime.runIfWaitingForDebugger", map[string]any{})
-	if err := waitTCP(url, 30*time.Second); err != nil {
-		t.Fatal(err)
-	}
-	reply := getAsync(url)
-	paused := s.await("Debugger.paused", 30*time.Second, func(m cdpMessage) bool { return m.Method == "Debugger.paused" })
-	var p struct {
-		HitBreakpoints []string `json:"hitBreakpoints"`
-	}
-	if err := json.Unmarshal(paused.Params, &p); err != nil || len(p.HitBreakpoints) != 1 || p.HitBreakpoints[0] != set.BreakpointID {
-		t.Fatalf("paused %s, want at %s", paused.Params, set.BreakpointID)
-	}
-	mustBlock(t, reply, "node")
-	s.call("Debugger.resume", map[string]any{})
-	body := mustAnswer(t, reply, want, 20*time.Second)
-	return fmt.Sprintf("node waited for the debugger, then paused at breakpoint %v; answered %s", p.HitBreakpoints, strings.TrimSpace(body))
 }

@@ -73,7 +73,7 @@ func TestDebugNode(t *testing.T) {
 			t.Errorf("label entry %+v", entry)
 		}
 		l.waitHTTP(t, want)
-		t.Log(cdpHitBreakpoint(t, fmt.Sprintf("127.0.0.1:%d", inspectorDefaultPort), script, line, l.url, want, false))
+		t.Log(cdpHitBreakpoint(t, fmt.Sprintf("127.0.0.1:%d", inspectorDefaultPort), script, line, l.url, want, cdpRunning))
 		l.waitHTTP(t, want)
 	})
 
@@ -81,7 +81,7 @@ func TestDebugNode(t *testing.T) {
 		app: b, debugger: "the inspector", defaultPort: inspectorDefaultPort, process: "web", want: want,
 		bare: func(t testing.TB, l *launched) { checkBareNode(t, l, node, "server.js") },
 		attach: func(t testing.TB, l *launched, port int) {
-			t.Log(cdpHitBreakpoint(t, fmt.Sprintf("127.0.0.1:%d", port), script, line, l.url, want, false))
+			t.Log(cdpHitBreakpoint(t, fmt.Sprintf("127.0.0.1:%d", port), script, line, l.url, want, cdpRunning))
 		},
 		release: func(t testing.TB, l *launched, port int) {
 			argv, _ := harness.Cmdline(l.Pid())
@@ -89,19 +89,15 @@ func TestDebugNode(t *testing.T) {
 				t.Errorf("node argv = %q, want --inspect-brk=0.0.0.0:%d", argv, port)
 			}
 			// The breakpoint is set while node waits, then it runs to it.
-			t.Log(cdpHitBreakpoint(t, fmt.Sprintf("127.0.0.1:%d", port), script, line, l.url, want, true))
+			t.Log(cdpHitBreakpoint(t, fmt.Sprintf("127.0.0.1:%d", port), script, line, l.url, want, cdpBreakOnStart))
 		},
 	})
 
 	tm.step(t, "SIGTERM reaches the app", func(t *testing.T) {
-		port := harness.FreePort(t)
-		l := b.launch(t, "web", map[string]string{"BPL_DEBUG_PORT": strconv.Itoa(port)})
-		l.waitListener(t, port)
-		l.waitHTTP(t, want)
-		l.sigterm(t)
+		l, _ := b.launchDebugging(t, "web", want)
 		// server.js closes its server and exits 0 on SIGTERM.
-		if code, err := l.Wait(10 * time.Second); err != nil || code != 0 {
-			t.Fatalf("node under the inspector after SIGTERM: exit %d, %v; output:\n%s", code, err, l.Output())
+		if code := l.sigtermExit(t, 10*time.Second, "node under the inspector"); code != 0 {
+			t.Fatalf("node under the inspector after SIGTERM: exit %d, want 0; output:\n%s", code, l.Output())
 		}
 	})
 
@@ -155,7 +151,7 @@ func TestDebugNode(t *testing.T) {
 			t.Errorf("%d inspector ports in the npm tree, want 1: %v\n%s", inspectors, ls, l.Tree())
 		}
 		p.checkLabels(t, "web", "nodejs", "devtools", inspectorDefaultPort)
-		t.Log(cdpHitBreakpoint(t, fmt.Sprintf("127.0.0.1:%d", port), pScript, line, l.url, want, false))
+		t.Log(cdpHitBreakpoint(t, fmt.Sprintf("127.0.0.1:%d", port), pScript, line, l.url, want, cdpRunning))
 	})
 
 	tm.step(t, "already debug-enabled process is left alone and labelled", func(t *testing.T) {
@@ -170,7 +166,7 @@ func TestDebugNode(t *testing.T) {
 			t.Errorf("the process's own inspector listens on %s", ln.Addr())
 		}
 		l.waitHTTP(t, want)
-		t.Log(cdpHitBreakpoint(t, fmt.Sprintf("127.0.0.1:%d", ownInspectPort), pScript, line, l.url, want, false))
+		t.Log(cdpHitBreakpoint(t, fmt.Sprintf("127.0.0.1:%d", ownInspectPort), pScript, line, l.url, want, cdpRunning))
 	})
 	t.Logf("node summary [%s]: %s", time.Since(start).Round(time.Millisecond), tm.String())
 }

@@ -9,7 +9,6 @@ package integration
 import (
 	"fmt"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -93,28 +92,19 @@ func TestDebugPython(t *testing.T) {
 	})
 
 	tm.step(t, "SIGTERM reaches the app", func(t *testing.T) {
-		port := harness.FreePort(t)
-		l := b.launch(t, "web", map[string]string{"BPL_DEBUG_PORT": strconv.Itoa(port)})
-		l.waitListener(t, port)
-		l.waitHTTP(t, wantScript)
+		l, _ := b.launchDebugging(t, "web", wantScript)
 		// debugpy's adapter daemonizes: it is not a child of the app.
 		procs := l.Processes()
 		if len(procs) < 2 {
 			t.Fatalf("no debugpy adapter process besides the app:\n%s", l.Tree())
 		}
-		l.sigterm(t)
-		if _, err := l.Wait(15 * time.Second); err != nil {
-			t.Fatalf("python under debugpy did not exit after SIGTERM: %v", err)
-		}
+		l.sigtermExit(t, 15*time.Second, "python under debugpy")
 		for _, pid := range procs[1:] {
 			waitGone(t, pid, 15*time.Second, "debugpy's adapter")
 		}
 		off := b.launch(t, "web", map[string]string{"BPL_DEBUG_ENABLED": "false"})
 		off.waitHTTP(t, wantScript)
-		off.sigterm(t)
-		if _, err := off.Wait(10 * time.Second); err != nil {
-			t.Fatalf("the app did not exit after SIGTERM: %v", err)
-		}
+		off.sigtermExit(t, 10*time.Second, "the app")
 	})
 	t.Logf("python summary [%s]: %s", time.Since(start).Round(time.Millisecond), tm.String())
 }

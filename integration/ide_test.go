@@ -16,8 +16,6 @@ import (
 	"time"
 
 	"github.com/cnbdebug/debug-buildpack/integration/harness"
-	"github.com/go-delve/delve/service/api"
-	"github.com/google/go-dap"
 )
 
 // ideConfig runs tools/ide-config on the built image's OCI layout.
@@ -118,13 +116,6 @@ func dlvBreakLocal(t *testing.T, b *builtApp, entry map[string]any, local, proce
 	l.waitListener(t, port)
 	l.waitHTTP(t, want)
 	d := dialDlv(t, fmt.Sprintf("%s:%d", entry["host"], port))
-	if _, err := d.Halt(); err != nil {
-		t.Fatalf("halt: %v", err)
-	}
-	loc := fmt.Sprintf("%s:%d", local, line)
-	if _, err := d.CreateBreakpoint(&api.Breakpoint{File: local, Line: line}); err == nil {
-		t.Fatalf("a breakpoint at the local %s bound without the mappings: the test proves nothing", loc)
-	}
 	// VS Code's substitutePath is {from: local, to: remote}; Delve's rules
 	// are [remote, local] (what the Go extension hands it).
 	var rules [][2]string
@@ -132,31 +123,9 @@ func dlvBreakLocal(t *testing.T, b *builtApp, entry map[string]any, local, proce
 		m := r.(map[string]any)
 		rules = append(rules, [2]string{m["to"].(string), m["from"].(string)})
 	}
-	bp, err := d.CreateBreakpointWithExpr(&api.Breakpoint{}, loc, rules, false)
-	if err != nil {
-		t.Fatalf("breakpoint at %s with the entry's substitutePath %v: %v", loc, rules, err)
-	}
-	cont := d.Continue()
-	reply := getAsync(l.url)
-	var st *api.DebuggerState
-	select {
-	case st = <-cont:
-	case <-time.After(30 * time.Second):
-		t.Fatalf("dlv: no stop within 30s")
-	}
-	th := st.CurrentThread
-	if st.Err != nil || th == nil || th.Breakpoint == nil || th.Breakpoint.ID != bp.ID || th.Line != line {
-		t.Fatalf("dlv stopped with %v at %+v, want breakpoint %d at line %d", st.Err, th, bp.ID, line)
-	}
-	mustBlock(t, reply, "dlv")
-	if _, err := d.ClearBreakpoint(bp.ID); err != nil {
-		t.Fatal(err)
-	}
-	if err := d.Disconnect(true); err != nil {
-		t.Fatal(err)
-	}
-	body := mustAnswer(t, reply, want, 20*time.Second)
-	t.Logf("local %s via substitutePath %v: dlv stopped at %s:%d; answered %s", loc, rules, th.File, th.Line, strings.TrimSpace(body))
+	bp := dlvBreakThroughRules(t, d, local, line, rules)
+	th, body := dlvStopAndLeave(t, d, bp, l.url, "", line, want)
+	t.Logf("local %s:%d via substitutePath %v: dlv stopped at %s:%d; answered %s", local, line, rules, th.File, th.Line, body)
 }
 
 func TestIDEConfigGo(t *testing.T) {
@@ -229,46 +198,13 @@ func TestIDEConfigPython(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := dialDAP(t, fmt.Sprintf("%s:%d", connect["host"], port))
-	initSeq := s.send(&dap.InitializeRequest{Request: dap.Request{Command: "initialize"},
-		Arguments: dap.InitializeRequestArguments{ClientID: "vscode", AdapterID: "debugpy",
-			LinesStartAt1: true, ColumnsStartAt1: true, PathFormat: "path"}})
-	s.response(initSeq, "initialize")
-	attachSeq := s.send(&dap.AttachRequest{Request: dap.Request{Command: "attach"}, Arguments: args})
-	s.event("initialized", 30*time.Second)
-	bpSeq := s.send(&dap.SetBreakpointsRequest{Request: dap.Request{Command: "setBreakpoints"},
-		Arguments: dap.SetBreakpointsArguments{Source: dap.Source{Path: local}, Breakpoints: []dap.SourceBreakpoint{{Line: line}}}})
-	var set dap.SetBreakpointsResponseBody
-	if err := json.Unmarshal(s.response(bpSeq, "setBreakpoints").Body, &set); err != nil || len(set.Breakpoints) != 1 || !set.Breakpoints[0].Verified {
-		t.Fatalf("debugpy did not verify the local breakpoint %s:%d: %+v (%v)", local, line, set, err)
-	}
-	doneSeq := s.send(&dap.ConfigurationDoneRequest{Request: dap.Request{Command: "configurationDone"}})
-	s.response(doneSeq, "configurationDone")
-	s.response(attachSeq, "attach")
+	s := dapAttachAs(t, fmt.Sprintf("%s:%d", connect["host"], port), local, line, dapClient{id: "vscode", args: args})
 
 	reply := getAsync(l.url)
 	ev := s.event("stopped", 30*time.Second)
-	var stopped dap.StoppedEventBody
-	if err := json.Unmarshal(ev.Body, &stopped); err != nil || stopped.Reason != "breakpoint" {
-		t.Fatalf("stopped event %s (%v), want reason breakpoint", ev.Body, err)
-	}
-	traceSeq := s.send(&dap.StackTraceRequest{Request: dap.Request{Command: "stackTrace"},
-		Arguments: dap.StackTraceArguments{ThreadId: stopped.ThreadId, Levels: 1}})
-	var trace dap.StackTraceResponseBody
-	if err := json.Unmarshal(s.response(traceSeq, "stackTrace").Body, &trace); err != nil || len(trace.StackFrames) == 0 {
-		t.Fatalf("stackTrace: %v %+v", err, trace)
-	}
-	top := trace.StackFrames[0]
 	// debugpy maps the remote frame back to the local checkout.
-	if top.Source == nil || top.Source.Path != local || top.Line != line {
-		t.Fatalf("debugpy stopped at %+v line %d, want the local %s:%d", top.Source, top.Line, local, line)
-	}
-	mustBlock(t, reply, "debugpy")
-	contSeq := s.send(&dap.ContinueRequest{Request: dap.Request{Command: "continue"},
-		Arguments: dap.ContinueArguments{ThreadId: stopped.ThreadId}})
-	s.response(contSeq, "continue")
-	body := mustAnswer(t, reply, want, 20*time.Second)
+	top, _, body := dapStoppedAt(t, s, ev, reply, local, line, want)
 	s.disconnect()
 	t.Logf("local %s:%d via pathMappings %v: debugpy stopped at %s:%d; answered %s", local, line,
-		entry["pathMappings"], top.Source.Path, top.Line, strings.TrimSpace(body))
+		entry["pathMappings"], top.Source.Path, top.Line, body)
 }

@@ -20,7 +20,6 @@ import (
 	"time"
 
 	"github.com/cnbdebug/debug-buildpack/integration/harness"
-	"github.com/google/go-dap"
 )
 
 type shapeOutcome int
@@ -244,41 +243,16 @@ func nodePackageJSON(pm string) string {
 }
 
 // nodePackageManager puts the npm tarball of pm ("yarn@1.22.22") in the
-// app's .fixture-pm/, fetched once with `npm pack` into the tools cache; the
-// fixtures install it from there as the real ones install it from the
-// registry.
+// app's .fixture-pm/ (harness Env.NPMPackage).
 func nodePackageManager(pm string) func(t *testing.T, ws *harness.Workspace) {
 	return func(t *testing.T, ws *harness.Workspace) {
 		t.Helper()
-		at := strings.LastIndex(pm, "@")
-		name, version := pm[:at], pm[at+1:]
-		// npm pack names @scope/name as scope-name-<version>.tgz.
-		file := strings.ReplaceAll(strings.TrimPrefix(name, "@"), "/", "-") + "-" + version + ".tgz"
-		dir := filepath.Join(ws.Env().Cache, "shape-npm-packages")
-		path := filepath.Join(dir, file)
-		if _, err := os.Stat(path); err != nil {
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			tmp, err := os.MkdirTemp(dir, "pack-")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer os.RemoveAll(tmp)
-			cmd := exec.Command("npm", "pack", pm, "--pack-destination", tmp)
-			cmd.Dir = tmp
-			if out, err := cmd.CombinedOutput(); err != nil {
-				t.Skipf("npm pack %s: %v\n%s", pm, err, out)
-			}
-			if err := os.Rename(filepath.Join(tmp, file), path); err != nil {
-				t.Fatal(err)
-			}
-		}
+		path := ws.Env().NPMPackage(t, pm)
 		data, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)
 		}
-		ws.WriteAppFile(filepath.Join(".fixture-pm", file), string(data), 0o644)
+		ws.WriteAppFile(filepath.Join(".fixture-pm", filepath.Base(path)), string(data), 0o644)
 	}
 }
 
@@ -387,7 +361,7 @@ func runShape(t *testing.T, env *harness.Env, sc shape) {
 			if sc.env["BP_NODE_PROJECT_PATH"] != "" {
 				file = filepath.Join(b.ws.App, sc.env["BP_NODE_PROJECT_PATH"], "server.js")
 			}
-			cdpHitBreakpoint(t, addr, file, harness.LineOf(t, file, "BREAKPOINT node-http"), l.url, "hello from node-http", false)
+			cdpHitBreakpoint(t, addr, file, harness.LineOf(t, file, "BREAKPOINT node-http"), l.url, "hello from node-http", cdpRunning)
 		case "python":
 			file, marker, want := filepath.Join(b.ws.App, "server.py"), "BREAKPOINT python-http", "hello from python-http"
 			if sc.app == "python-wsgi" {
@@ -452,39 +426,6 @@ func checkAppArgv(t *testing.T, l *launched, wants []string) {
 	t.Errorf("no process listens on the app's port %d\n%s", l.port, l.Tree())
 }
 
-// dapAttachCollecting is dapAttach with the attach arguments given and every
-// debugpyAttach event seen on the way kept in children: debugpy announces
-// each forked worker (gunicorn --workers N) that way, and a client (an IDE)
-// answers each with a new session to the same adapter.
-func dapAttachCollecting(t testing.TB, addr, file string, line int, args json.RawMessage, children *[]json.RawMessage) *dapSession {
-	t.Helper()
-	s := dialDAP(t, addr)
-	await := func(what string, match func(dapMessage) bool) dapMessage {
-		return s.await(what, 30*time.Second, func(m dapMessage) bool {
-			if children != nil && m.Type == "event" && m.Event == "debugpyAttach" {
-				*children = append(*children, m.Body)
-			}
-			return match(m)
-		})
-	}
-	response := func(seq int, command string) dapMessage {
-		return await(command+" response", func(m dapMessage) bool { return m.Type == "response" && m.RequestSeq == seq })
-	}
-	initSeq := s.send(&dap.InitializeRequest{Request: dap.Request{Command: "initialize"},
-		Arguments: dap.InitializeRequestArguments{ClientID: "cnbdebug-it", AdapterID: "debugpy",
-			LinesStartAt1: true, ColumnsStartAt1: true, PathFormat: "path"}})
-	response(initSeq, "initialize")
-	attachSeq := s.send(&dap.AttachRequest{Request: dap.Request{Command: "attach"}, Arguments: args})
-	await("initialized event", func(m dapMessage) bool { return m.Type == "event" && m.Event == "initialized" })
-	bpSeq := s.send(&dap.SetBreakpointsRequest{Request: dap.Request{Command: "setBreakpoints"},
-		Arguments: dap.SetBreakpointsArguments{Source: dap.Source{Path: file}, Breakpoints: []dap.SourceBreakpoint{{Line: line}}}})
-	response(bpSeq, "setBreakpoints")
-	doneSeq := s.send(&dap.ConfigurationDoneRequest{Request: dap.Request{Command: "configurationDone"}})
-	response(doneSeq, "configurationDone")
-	response(attachSeq, "attach")
-	return s
-}
-
 // dapHitBreakpointInWorkers: the app's requests are served by `workers`
 // forked worker processes. Attach to the parent, then to each worker as
 // debugpy announces it, and check that a request stops at file:line in one
@@ -492,18 +433,18 @@ func dapAttachCollecting(t testing.TB, addr, file string, line int, args json.Ra
 func dapHitBreakpointInWorkers(t testing.TB, addr, file string, line, workers int, url, want string) string {
 	t.Helper()
 	var children []json.RawMessage
-	parent := dapAttachCollecting(t, addr, file, line, json.RawMessage(`{"justMyCode": false}`), &children)
+	parent := dapAttachAs(t, addr, file, line, dapClient{children: &children})
 	for len(children) < workers {
 		ev := parent.event("debugpyAttach", 30*time.Second)
 		children = append(children, ev.Body)
 	}
 	var sessions []*dapSession
 	for _, body := range children {
-		sessions = append(sessions, dapAttachCollecting(t, addr, file, line, body, nil))
+		sessions = append(sessions, dapAttachAs(t, addr, file, line, dapClient{args: body}))
 	}
 	reply := getAsync(url)
 	var hit *dapSession
-	var stopped dap.StoppedEventBody
+	var ev dapMessage
 	deadline := time.Now().Add(30 * time.Second)
 	for hit == nil {
 		if time.Now().After(deadline) {
@@ -513,10 +454,7 @@ func dapHitBreakpointInWorkers(t testing.TB, addr, file string, line, workers in
 			select {
 			case m, ok := <-s.msgs:
 				if ok && m.Type == "event" && m.Event == "stopped" {
-					if err := json.Unmarshal(m.Body, &stopped); err != nil {
-						t.Fatalf("stopped event body %s: %v", m.Body, err)
-					}
-					hit = s
+					ev, hit = m, s
 				}
 			default:
 			}
@@ -526,23 +464,6 @@ func dapHitBreakpointInWorkers(t testing.TB, addr, file string, line, workers in
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if stopped.Reason != "breakpoint" {
-		t.Fatalf("debugpy stopped for %q, want breakpoint", stopped.Reason)
-	}
-	traceSeq := hit.send(&dap.StackTraceRequest{Request: dap.Request{Command: "stackTrace"},
-		Arguments: dap.StackTraceArguments{ThreadId: stopped.ThreadId, Levels: 1}})
-	var trace dap.StackTraceResponseBody
-	if err := json.Unmarshal(hit.response(traceSeq, "stackTrace").Body, &trace); err != nil || len(trace.StackFrames) == 0 {
-		t.Fatalf("stackTrace: %v %+v", err, trace)
-	}
-	top := trace.StackFrames[0]
-	if top.Source == nil || top.Source.Path != file || top.Line != line {
-		t.Fatalf("debugpy stopped at %+v line %d, want %s:%d", top.Source, top.Line, file, line)
-	}
-	mustBlock(t, reply, "debugpy")
-	contSeq := hit.send(&dap.ContinueRequest{Request: dap.Request{Command: "continue"},
-		Arguments: dap.ContinueArguments{ThreadId: stopped.ThreadId}})
-	hit.response(contSeq, "continue")
-	body := mustAnswer(t, reply, want, 20*time.Second)
-	return fmt.Sprintf("debugpy stopped in a worker at %s:%d in %s; answered %s", top.Source.Path, top.Line, top.Name, strings.TrimSpace(body))
+	top, _, body := dapStoppedAt(t, hit, ev, reply, file, line, want)
+	return fmt.Sprintf("debugpy stopped in a worker at %s:%d in %s; answered %s", top.Source.Path, top.Line, top.Name, body)
 }

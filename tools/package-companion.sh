@@ -18,26 +18,17 @@ set -euo pipefail
 
 TOOLS=$(cd "$(dirname "$0")" && pwd)
 REPO=$(dirname "$TOOLS")
-die() { echo "package-companion: $*" >&2; exit 1; }
-log() { echo "package-companion: $*" >&2; }
+PKG_NAME=package-companion
+# shellcheck source=lib/package-common.sh
+. "$TOOLS/lib/package-common.sh"
 
 [ $# -eq 1 ] || { sed -n '2,17p' "$0" >&2; exit 2; }
-OUT=$1
-case $OUT in *.cnb) ;; *) die "OUT '$OUT' must end in .cnb" ;; esac
-mkdir -p "$(dirname "$OUT")"
-OUT=$(cd "$(dirname "$OUT")" && pwd)/$(basename "$OUT")
-case $(uname -m) in
-  x86_64) ARCH=amd64 ;;
-  aarch64|arm64) ARCH=arm64 ;;
-  *) die "unsupported machine $(uname -m) (amd64, arm64)" ;;
-esac
+OUT=$(pkg_out_path "$1")
+ARCH=$(pkg_host_arch)
 
 BUILD=$REPO/build-package-companion
 STAGE=$BUILD/stage
-mkdir -p "$BUILD"
-exec 9>"$BUILD/.lock"
-flock 9
-PACK=${PACK:-${BP_DEBUG_CACHE:-$REPO/.cache}/pack-v0.40.0/pack}
+pkg_lock "$BUILD"
 
 log "building the companion's bin/ (cmake) in $BUILD"
 cmake -S "$REPO" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBP_TESTS=OFF -DBP_SANITIZE=OFF \
@@ -45,35 +36,11 @@ cmake -S "$REPO" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBP_TESTS=OFF -D
 cmake --build "$BUILD" -j"${CMAKE_BUILD_PARALLEL_LEVEL:-2}" --target companion-detect companion-build >&2
 
 rm -rf "$STAGE"
-mkdir -p "$STAGE/bin"
-for exe in detect build; do
-  cp "$BUILD/companion-bin/$exe" "$STAGE/bin/$exe"
-  strip "$STAGE/bin/$exe"
-  # Both run on every debug build: libc only, like cnbdebug/debug's detect.
-  extra=$(env -u LD_LIBRARY_PATH -u LD_PRELOAD ldd "$STAGE/bin/$exe" |
-          awk '$2 == "=>" {print $1}' | grep -vE '^(libc\.so|ld-linux)' || true)
-  [ -z "$extra" ] || die "bin/$exe must link only libc, it needs: $extra"
-done
+pkg_stage_bin "$BUILD/companion-bin" "$STAGE" detect build
+# Both run on every debug build: libc only, like cnbdebug/debug's detect.
+pkg_check_libc_only "$STAGE/bin/detect" "$STAGE/bin/build"
 cp "$REPO/companion/debug-flags/buildpack.toml" "$STAGE/buildpack.toml"
 
-cat > "$BUILD/package.toml" <<'TOML'
-# Written by tools/package-companion.sh: packages the staged companion.
-[buildpack]
-  uri = "stage"
-
-[platform]
-  os = "linux"
-TOML
-
-if [ ! -x "$PACK" ]; then
-  log "no pack at $PACK: building it"
-  "$REPO/integration/build-tools.sh" pack
-  [ -x "$PACK" ] || die "integration/build-tools.sh pack left no $PACK"
-fi
-export PACK_HOME=$BUILD/pack-home
-mkdir -p "$PACK_HOME"
-rm -f "$OUT"
-"$PACK" buildpack package "$OUT" --config "$BUILD/package.toml" --format file \
-    --target "linux/$ARCH" --no-color >&2 || die "pack buildpack package failed"
-[ -s "$OUT" ] || die "pack wrote no $OUT"
-log "wrote $OUT ($(du -h "$OUT" | cut -f1))"
+pkg_write_package_toml "$BUILD/package.toml" companion
+PACK=$(pkg_pack)
+pkg_package_file "$PACK" "$BUILD" "$OUT" "$ARCH"

@@ -27,8 +27,9 @@ set -euo pipefail
 
 TOOLS=$(cd "$(dirname "$0")" && pwd)
 REPO=$(dirname "$TOOLS")
-log() { echo "package: $*" >&2; }
-die() { echo "package: $*" >&2; exit 1; }
+PKG_NAME=package
+# shellcheck source=lib/package-common.sh
+. "$TOOLS/lib/package-common.sh"
 usage() { sed -n '2,20p' "$0" >&2; exit 2; }
 
 OFFLINE=false
@@ -47,15 +48,8 @@ while [ $# -gt 0 ]; do
   shift
 done
 [ -n "$OUT" ] || usage
-case $OUT in *.cnb) ;; *) die "OUT '$OUT' must end in .cnb" ;; esac
-mkdir -p "$(dirname "$OUT")"
-OUT=$(cd "$(dirname "$OUT")" && pwd)/$(basename "$OUT")
-
-case $(uname -m) in
-  x86_64) HOST_ARCH=amd64 ;;
-  aarch64|arm64) HOST_ARCH=arm64 ;;
-  *) die "unsupported machine $(uname -m) (amd64, arm64)" ;;
-esac
+OUT=$(pkg_out_path "$OUT")
+HOST_ARCH=$(pkg_host_arch)
 case ${TARGET:-linux/$HOST_ARCH} in
   linux/amd64) ARCH=amd64 ;;
   linux/arm64) ARCH=arm64 ;;
@@ -86,12 +80,7 @@ if [ "$ARCH" != "$HOST_ARCH" ]; then
   BUILD=$REPO/build-package-$ARCH
 fi
 STAGE=$BUILD/stage
-# One packaging at a time: test packages run in parallel (go test ./...) and
-# would otherwise share build-package/ half-written.
-mkdir -p "$BUILD"
-exec 9>"$BUILD/.lock"
-flock 9
-PACK=${PACK:-${BP_DEBUG_CACHE:-$REPO/.cache}/pack-v0.40.0/pack}
+pkg_lock "$BUILD"
 
 # RelWithDebInfo is what the tests build and run; the staged copies are stripped.
 # BP_BUNDLED_RPATH points bin/build at the lib/ staged below.
@@ -101,12 +90,7 @@ cmake -S "$REPO" -B "$BUILD" "${CMAKE_CROSS[@]}" -DCMAKE_BUILD_TYPE=RelWithDebIn
 cmake --build "$BUILD" -j"${CMAKE_BUILD_PARALLEL_LEVEL:-2}" >&2
 
 rm -rf "$STAGE"
-mkdir -p "$STAGE/bin"
-for exe in detect build debug-launch; do
-  [ -x "$BUILD/bin/$exe" ] || die "the build made no bin/$exe ($BUILD/bin)"
-  cp "$BUILD/bin/$exe" "$STAGE/bin/$exe"
-  "$STRIP" "$STAGE/bin/$exe"
-done
+pkg_stage_bin "$BUILD/bin" "$STAGE" detect build debug-launch
 cp "${BP_BUILDPACK_TOML:-$REPO/buildpack.toml}" "$STAGE/buildpack.toml"
 
 # ---- lib/: bin/build's shared libraries -------------------------------------
@@ -123,14 +107,6 @@ is_glibc() {
   esac
   return 1
 }
-# Prints "SONAME<TAB>path" for each non-glibc library ldd resolves for $1.
-# LD_LIBRARY_PATH and LD_PRELOAD would resolve what this host happens to have.
-needed_libs() {
-  env -u LD_LIBRARY_PATH -u LD_PRELOAD "${LDD[@]}" "$1" | awk -v exe="$1" '
-    $2 == "=>" && $3 == "not" { print "package: " exe " needs " $1 ", which is not found" > "/dev/stderr"; bad = 1; next }
-    $2 == "=>" { print $1 "\t" $3 }
-    END { exit bad }'
-}
 soname_of() { readelf -d "$1" | sed -n 's/.*(SONAME).*\[\(.*\)\]$/\1/p'; }
 # The Debian package that installed a file (usrmerge: try both spellings).
 package_of() {
@@ -143,7 +119,7 @@ package_of() {
 
 command -v dpkg-query >/dev/null || die "dpkg-query is missing: the bundled libraries' packages and licences come from dpkg"
 LIBS=$BUILD/libs.tsv
-needed_libs "$STAGE/bin/build" > "$LIBS" || die "bin/build has unresolved libraries on this host"
+pkg_needed_libs "$STAGE/bin/build" > "$LIBS" || die "bin/build has unresolved libraries on this host"
 mkdir -p "$STAGE/lib/copyright/common-licenses"
 : > "$STAGE/lib/PACKAGES"
 n=0
@@ -178,11 +154,8 @@ while IFS=$'\t' read -r name path; do
   is_glibc "$name" && continue
   [ "$path" = "$STAGE/lib/$name" ] || [ "$(readlink -f "$path")" = "$(readlink -f "$STAGE/lib/$name")" ] ||
     die "staged bin/build loads $name from $path, not from lib/ (was it built with -DBP_BUNDLED_RPATH=ON?)"
-done < <(needed_libs "$STAGE/bin/build")
-for exe in detect debug-launch; do
-  extra=$(needed_libs "$STAGE/bin/$exe" | cut -f1 | while read -r name; do is_glibc "$name" || echo "$name"; done)
-  [ -z "$extra" ] || die "bin/$exe must link only libc, it needs: $extra"
-done
+done < <(pkg_needed_libs "$STAGE/bin/build")
+pkg_check_libc_only "$STAGE/bin/detect" "$STAGE/bin/debug-launch"
 
 # The oldest glibc that can run the bundle: the newest GLIBC_x.y version any
 # of them requires (what the loader checks at start). GLIBC_PRIVATE would tie
@@ -223,32 +196,9 @@ if $OFFLINE; then
   log "embedded $n dependencies (vsdbg stays at its URI)"
 fi
 
-# package.toml sits beside the staged directory, not in it, so the buildpack
-# layer holds only what was staged.
-cat > "$BUILD/package.toml" <<'EOF'
-# Written by tools/package.sh: packages the staged buildpack directory.
-[buildpack]
-  uri = "stage"
-
-[platform]
-  os = "linux"
-EOF
-
-if [ ! -x "$PACK" ]; then
-  log "no pack at $PACK: building it"
-  "$REPO/integration/build-tools.sh" pack
-  [ -x "$PACK" ] || die "integration/build-tools.sh pack left no $PACK"
-fi
-
-# A private PACK_HOME keeps pack from reading or writing the user's config.
-export PACK_HOME=$BUILD/pack-home
-mkdir -p "$PACK_HOME"
-rm -f "$OUT"
-"$PACK" buildpack package "$OUT" --config "$BUILD/package.toml" --format file \
-    --target "linux/$ARCH" --no-color >&2 ||
-  die "pack buildpack package failed"
-[ -s "$OUT" ] || die "pack wrote no $OUT"
-log "wrote $OUT ($(du -h "$OUT" | cut -f1))"
+pkg_write_package_toml "$BUILD/package.toml" "buildpack directory"
+PACK=$(pkg_pack)
+pkg_package_file "$PACK" "$BUILD" "$OUT" "$ARCH"
 
 if [ -n "$PUBLISH" ]; then
   # The same staged directory and package.toml: the image holds the .cnb's layer.

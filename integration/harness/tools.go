@@ -71,7 +71,7 @@ func setupEnv() (*Env, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Env{Repo: repo, Cache: cacheDir(repo)}
+	e := &Env{Repo: repo, Cache: CacheDir(repo)}
 	e.Lifecycle = filepath.Join(e.Cache, "lifecycle-v"+LifecycleVersion)
 	if err := e.ensureTool("lifecycle", filepath.Join(e.Lifecycle, "launcher"), filepath.Join(e.Lifecycle, "lifecycle")); err != nil {
 		return nil, err
@@ -106,7 +106,9 @@ func (e *Env) TestData(elem ...string) string {
 	return filepath.Join(append([]string{e.IntegrationDir(), "testdata"}, elem...)...)
 }
 
-func cacheDir(repo string) string {
+// CacheDir is where integration/build-tools.sh caches the tools for repo:
+// BP_DEBUG_CACHE, else <repo>/.cache.
+func CacheDir(repo string) string {
 	if dir := os.Getenv("BP_DEBUG_CACHE"); dir != "" {
 		return dir
 	}
@@ -285,4 +287,44 @@ func tail(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// NPMPackage returns the `npm pack` tarball of pm ("yarn@1.22.22",
+// "@scope/name@1.0.0") cached under shape-npm-packages/, fetched once with
+// the npm client; it skips the test when npm cannot fetch it. The fixtures
+// install package managers from these files as the real buildpacks install
+// them from the registry.
+func (e *Env) NPMPackage(t testing.TB, pm string) string {
+	t.Helper()
+	at := strings.LastIndex(pm, "@")
+	if at <= 0 {
+		t.Fatalf("package %q has no @version", pm)
+	}
+	name, version := pm[:at], pm[at+1:]
+	// npm pack names @scope/name as scope-name-<version>.tgz.
+	file := strings.ReplaceAll(strings.TrimPrefix(name, "@"), "/", "-") + "-" + version + ".tgz"
+	dir := filepath.Join(e.Cache, "shape-npm-packages")
+	path := filepath.Join(dir, file)
+	if _, err := os.Stat(path); err == nil {
+		return path
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// Packed in a private directory and renamed into place, so a parallel
+	// test never reads a half-written tarball.
+	tmp, err := os.MkdirTemp(dir, "pack-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(tmp)
+	cmd := exec.Command("npm", "pack", pm, "--pack-destination", tmp)
+	cmd.Dir = tmp
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Skipf("npm pack %s: %v\n%s", pm, err, out)
+	}
+	if err := os.Rename(filepath.Join(tmp, file), path); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

@@ -7,12 +7,9 @@ package pack
 
 import (
 	"archive/tar"
-	"bytes"
-	"compress/gzip"
 	"crypto/sha256"
 	"debug/elf"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
@@ -25,6 +22,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/cnbdebug/debug-buildpack/integration/harness"
 )
 
 const (
@@ -70,90 +69,35 @@ type extractedBuildpack struct {
 // index.json -> manifest -> gzipped layers) into a temporary directory.
 func extractBuildpack(t *testing.T, cnb string) extractedBuildpack {
 	t.Helper()
-	f, err := os.Open(cnb)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	blobs := map[string][]byte{}
-	tr := tar.NewReader(f)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatalf("%s: %v", cnb, err)
-		}
-		if h.Typeflag == tar.TypeReg {
-			if blobs[strings.TrimPrefix(h.Name, "/")], err = io.ReadAll(tr); err != nil {
-				t.Fatalf("%s: %s: %v", cnb, h.Name, err)
-			}
-		}
-	}
-	blob := func(digest string) []byte {
-		b, ok := blobs["blobs/"+strings.Replace(digest, ":", "/", 1)]
-		if !ok {
-			t.Fatalf("%s: no blob %s", cnb, digest)
-		}
-		return b
-	}
-	var index struct {
-		Manifests []struct{ Digest string } `json:"manifests"`
-	}
-	if err := json.Unmarshal(blobs["index.json"], &index); err != nil || len(index.Manifests) != 1 {
-		t.Fatalf("%s: index.json: %v (%d manifests, want 1)", cnb, err, len(index.Manifests))
-	}
-	var manifest struct {
-		Layers []struct{ Digest string } `json:"layers"`
-	}
-	if err := json.Unmarshal(blob(index.Manifests[0].Digest), &manifest); err != nil {
-		t.Fatalf("%s: manifest: %v", cnb, err)
-	}
 	root := t.TempDir()
 	bpDir := regexp.MustCompile(`^cnb/buildpacks/cnbdebug_debug/[^/]+`)
 	var inImage string
-	for _, layer := range manifest.Layers {
-		gz, err := gzip.NewReader(bytes.NewReader(blob(layer.Digest)))
-		if err != nil {
-			t.Fatalf("%s: layer %s: %v", cnb, layer.Digest, err)
+	harness.ReadCNB(t, cnb).WalkLayers(t, func(h *tar.Header, r io.Reader) error {
+		name := strings.TrimPrefix(path.Clean("/"+h.Name), "/")
+		prefix := bpDir.FindString(name)
+		if prefix == "" {
+			return nil
 		}
-		lr := tar.NewReader(gz)
-		for {
-			h, err := lr.Next()
-			if err == io.EOF {
-				break
-			}
+		inImage = "/" + prefix
+		target := filepath.Join(root, strings.TrimPrefix(name, prefix))
+		switch h.Typeflag {
+		case tar.TypeDir:
+			return os.MkdirAll(target, 0o755)
+		case tar.TypeReg:
+			b, err := io.ReadAll(r)
 			if err != nil {
-				t.Fatalf("%s: layer %s: %v", cnb, layer.Digest, err)
+				return err
 			}
-			name := strings.TrimPrefix(path.Clean("/"+h.Name), "/")
-			prefix := bpDir.FindString(name)
-			if prefix == "" {
-				continue
+			if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+				return err
 			}
-			inImage = "/" + prefix
-			target := filepath.Join(root, strings.TrimPrefix(name, prefix))
-			switch h.Typeflag {
-			case tar.TypeDir:
-				err = os.MkdirAll(target, 0o755)
-			case tar.TypeReg:
-				var b []byte
-				if b, err = io.ReadAll(lr); err == nil {
-					if err = os.MkdirAll(filepath.Dir(target), 0o755); err == nil {
-						err = os.WriteFile(target, b, os.FileMode(h.Mode).Perm())
-					}
-				}
-			case tar.TypeSymlink:
-				err = os.Symlink(h.Linkname, target)
-			default:
-				err = fmt.Errorf("unexpected entry type %c", h.Typeflag)
-			}
-			if err != nil {
-				t.Fatalf("%s: %s: %v", cnb, h.Name, err)
-			}
+			return os.WriteFile(target, b, os.FileMode(h.Mode).Perm())
+		case tar.TypeSymlink:
+			return os.Symlink(h.Linkname, target)
+		default:
+			return fmt.Errorf("unexpected entry type %c", h.Typeflag)
 		}
-	}
+	})
 	if inImage == "" {
 		t.Fatalf("%s holds no /cnb/buildpacks/cnbdebug_debug/<version>", cnb)
 	}

@@ -96,39 +96,7 @@ func TestDistribution(t *testing.T) {
 	outer := t
 	ok := t.Run("pack builder create from the registry image, debug optional", func(t *testing.T) {
 		config := filepath.Join(t.TempDir(), "builder.toml")
-		toml := fmt.Sprintf(`[[buildpacks]]
-  uri = %q
-
-[[buildpacks]]
-  uri = %q
-
-[[order]]
-  [[order.group]]
-    id = "paketo-buildpacks/go-build"
-    version = "1.0.0"
-
-  [[order.group]]
-    id = %q
-    version = %q
-    optional = true
-
-[build]
-  image = %q
-
-[run]
-  [[run.images]]
-    image = %q
-
-[stack]
-  id = %q
-  build-image = %q
-  run-image = %q
-
-[lifecycle]
-  uri = %q
-`, p.fixture, ref, debugBuildpackID, version, p.getenv("CNBDEBUG_BUILD_IMAGE"), p.getenv("CNBDEBUG_RUN_IMAGE"),
-			p.getenv("CNBDEBUG_STACK_ID"), p.getenv("CNBDEBUG_BUILD_IMAGE"), p.getenv("CNBDEBUG_RUN_IMAGE"),
-			p.getenv("CNBDEBUG_LIFECYCLE_TARBALL"))
+		toml := p.builderOptionalDebugTOML(ref, version)
 		if err := os.WriteFile(config, []byte(toml), 0o644); err != nil {
 			t.Fatal(err)
 		}

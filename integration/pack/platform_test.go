@@ -208,13 +208,16 @@ func (p *platform) packBuildWith(t *testing.T, image, builder string, trusted bo
 	return string(out), err
 }
 
-// builderWithOptionalDebug creates a builder whose order is the Go fixture
-// then the debug buildpack, optional: the shape a platform operator uses
-// (and examples/kpack), so one builder makes plain and debug images.
-func (p *platform) builderWithOptionalDebug(t *testing.T) string {
-	t.Helper()
-	config := filepath.Join(workDir, "builder-optional.toml")
-	toml := fmt.Sprintf(`[[buildpacks]]
+// builderOptionalDebugTOML is the builder.toml of builderWithOptionalDebug:
+// the Go fixture, then the debug buildpack from debugURI (a .cnb or an image
+// reference), optional and pinned to debugVersion unless that is empty, on
+// the stack the platform scripts made.
+func (p *platform) builderOptionalDebugTOML(debugURI, debugVersion string) string {
+	pin := ""
+	if debugVersion != "" {
+		pin = fmt.Sprintf("\n    version = %q", debugVersion)
+	}
+	return fmt.Sprintf(`[[buildpacks]]
   uri = %q
 
 [[buildpacks]]
@@ -226,7 +229,7 @@ func (p *platform) builderWithOptionalDebug(t *testing.T) string {
     version = "1.0.0"
 
   [[order.group]]
-    id = %q
+    id = %q%s
     optional = true
 
 [build]
@@ -243,9 +246,18 @@ func (p *platform) builderWithOptionalDebug(t *testing.T) string {
 
 [lifecycle]
   uri = %q
-`, p.fixture, p.offlineCNB, debugBuildpackID, p.getenv("CNBDEBUG_BUILD_IMAGE"), p.getenv("CNBDEBUG_RUN_IMAGE"),
+`, p.fixture, debugURI, debugBuildpackID, pin, p.getenv("CNBDEBUG_BUILD_IMAGE"), p.getenv("CNBDEBUG_RUN_IMAGE"),
 		p.getenv("CNBDEBUG_STACK_ID"), p.getenv("CNBDEBUG_BUILD_IMAGE"), p.getenv("CNBDEBUG_RUN_IMAGE"),
 		p.getenv("CNBDEBUG_LIFECYCLE_TARBALL"))
+}
+
+// builderWithOptionalDebug creates a builder whose order is the Go fixture
+// then the debug buildpack, optional: the shape a platform operator uses
+// (and examples/kpack), so one builder makes plain and debug images.
+func (p *platform) builderWithOptionalDebug(t *testing.T) string {
+	t.Helper()
+	config := filepath.Join(workDir, "builder-optional.toml")
+	toml := p.builderOptionalDebugTOML(p.offlineCNB, "")
 	if err := os.WriteFile(config, []byte(toml), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -395,12 +407,7 @@ func tail(s string, n int) string {
 	return strings.Join(lines, "\n") + "\n"
 }
 
-func cacheDir(repo string) string {
-	if dir := os.Getenv("BP_DEBUG_CACHE"); dir != "" {
-		return dir
-	}
-	return filepath.Join(repo, ".cache")
-}
+func cacheDir(repo string) string { return harness.CacheDir(repo) }
 
 func lineOf(file, marker string) (int, error) {
 	data, err := os.ReadFile(file)

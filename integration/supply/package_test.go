@@ -5,16 +5,16 @@ package supply
 
 import (
 	"archive/tar"
-	"compress/gzip"
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"path"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/cnbdebug/debug-buildpack/integration/harness"
 )
 
 // cnbFile is one regular file of the buildpack layers, by path in the image.
@@ -29,56 +29,10 @@ type cnbImage struct {
 	files    map[string]cnbFile
 }
 
-// readCNB reads an OCI layout tar: index.json -> manifest -> config and layers.
+// readCNB reads a .cnb: its config and every regular file of its layers.
 func readCNB(t *testing.T, p string) cnbImage {
 	t.Helper()
-	blobs := map[string][]byte{}
-	f, err := os.Open(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	tr := tar.NewReader(f)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatalf("%s: %v", p, err)
-		}
-		if h.Typeflag != tar.TypeReg {
-			continue
-		}
-		b, err := io.ReadAll(tr)
-		if err != nil {
-			t.Fatalf("%s: %s: %v", p, h.Name, err)
-		}
-		blobs[strings.TrimPrefix(h.Name, "/")] = b
-	}
-	blob := func(digest string) []byte {
-		b, ok := blobs["blobs/"+strings.Replace(digest, ":", "/", 1)]
-		if !ok {
-			t.Fatalf("%s: no blob %s", p, digest)
-		}
-		if "sha256:"+sha256Bytes(b) != digest {
-			t.Fatalf("%s: blob %s does not match its digest", p, digest)
-		}
-		return b
-	}
-	var index struct {
-		Manifests []struct{ Digest string } `json:"manifests"`
-	}
-	if err := json.Unmarshal(blobs["index.json"], &index); err != nil || len(index.Manifests) != 1 {
-		t.Fatalf("%s: index.json %q: %v (want one manifest)", p, blobs["index.json"], err)
-	}
-	var manifest struct {
-		Config struct{ Digest string }   `json:"config"`
-		Layers []struct{ Digest string } `json:"layers"`
-	}
-	if err := json.Unmarshal(blob(index.Manifests[0].Digest), &manifest); err != nil {
-		t.Fatalf("%s: manifest: %v", p, err)
-	}
+	cnb := harness.ReadCNB(t, p)
 	var config struct {
 		Architecture string `json:"architecture"`
 		OS           string `json:"os"`
@@ -86,34 +40,19 @@ func readCNB(t *testing.T, p string) cnbImage {
 			Labels map[string]string `json:"Labels"`
 		} `json:"config"`
 	}
-	if err := json.Unmarshal(blob(manifest.Config.Digest), &config); err != nil {
-		t.Fatalf("%s: config: %v", p, err)
-	}
+	cnb.DecodeConfig(t, &config)
 	img := cnbImage{arch: config.Architecture, os: config.OS, labels: config.Config.Labels, files: map[string]cnbFile{}}
-	for _, layer := range manifest.Layers {
-		gz, err := gzip.NewReader(strings.NewReader(string(blob(layer.Digest))))
+	cnb.WalkLayers(t, func(h *tar.Header, r io.Reader) error {
+		if h.Typeflag != tar.TypeReg {
+			return nil
+		}
+		b, err := io.ReadAll(r)
 		if err != nil {
-			t.Fatalf("%s: layer %s: %v", p, layer.Digest, err)
+			return err
 		}
-		lr := tar.NewReader(gz)
-		for {
-			h, err := lr.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				t.Fatalf("%s: layer %s: %v", p, layer.Digest, err)
-			}
-			if h.Typeflag != tar.TypeReg {
-				continue
-			}
-			b, err := io.ReadAll(lr)
-			if err != nil {
-				t.Fatalf("%s: layer %s: %s: %v", p, layer.Digest, h.Name, err)
-			}
-			img.files["/"+strings.TrimPrefix(h.Name, "/")] = cnbFile{mode: h.Mode, sha256: sha256Bytes(b)}
-		}
-	}
+		img.files["/"+strings.TrimPrefix(h.Name, "/")] = cnbFile{mode: h.Mode, sha256: sha256Bytes(b)}
+		return nil
+	})
 	return img
 }
 
