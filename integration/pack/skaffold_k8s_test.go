@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -71,6 +72,8 @@ func (c *cluster) kubectl(args ...string) (string, error) {
 func (c *cluster) serveRegistry(t *testing.T, reg *registry) {
 	t.Helper()
 	cmd := c.ns.command("docker-registry", "serve", reg.config)
+	// Killed with the test even when a timeout panics past the cleanups.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	var logs syncBuffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
@@ -125,15 +128,17 @@ func TestSkaffoldKubernetes(t *testing.T) {
 	// The block's last line is `skaffold debug -p docker  # on a cluster: ...`;
 	// here, the cluster command of that comment with the test's registry.
 	cmdline := clusterCommand(t, ex.snippet, reg.host)
-	snippet := substituteIn(t, "README.md's skaffold block", ex.snippet, "skaffold debug -p docker ", cmdline+" ")
 	t.Logf("on the cluster: %s", cmdline)
+	// The block runs on the host (packaging fetches from package registries);
 	// Skaffold and its kubectl run in the cluster's network, on the host's
 	// file system (podman's socket, the kubeconfig).
-	cmd := cl.ns.command("bash", "-euo", "pipefail", "-c", snippet)
+	inCluster := fmt.Sprintf("nsenter -t %d -n -- %s", cl.ns.pid, cmdline)
+	snippet := substituteIn(t, "README.md's skaffold block", ex.snippet, "skaffold debug -p docker ", inCluster+" ")
+	cmd := exec.Command("bash", "-euo", "pipefail", "-c", snippet)
 	cmd.Dir = ex.clone
 	cmd.Env = append(append(append([]string{}, ex.env...), cl.env()...),
-		"PATH="+filepath.Dir(ex.skaffold)+":"+filepath.Dir(p.pack)+":"+cl.bin+":"+os.Getenv("PATH"))
-	run := startSkaffold(t, cmd, regexp.MustCompile(`^Port forwarding \S+ in namespace default, remote port (\d+) -> http://127\.0\.0\.1:(\d+)$`))
+		"PATH="+filepath.Dir(ex.skaffold)+":"+filepath.Dir(p.pack)+":"+cl.bin+":"+os.Getenv("PATH"), "SKAFFOLD_VERBOSITY=debug")
+	run := startSkaffold(t, cmd, regexp.MustCompile(`^Port forwarding \S+ in namespace \S*, remote port (\d+) -> http://127\.0\.0\.1:(\d+)$`))
 	t.Cleanup(func() {
 		if t.Failed() {
 			out, _ := cl.kubectl("get", "pods,deploy,svc", "-o", "wide")
@@ -141,7 +146,7 @@ func TestSkaffoldKubernetes(t *testing.T) {
 			t.Logf("cluster:\n%s\n%s", out, tail(desc, 60))
 		}
 	})
-	ports := run.waitForwards(t, 10*time.Minute, appPort, dlvPort)
+	ports := run.waitForwards(t, 6*time.Minute, appPort, dlvPort)
 	t.Logf("skaffold forwards (in the cluster's network) app %d -> 127.0.0.1:%d, dlv %d -> 127.0.0.1:%d",
 		appPort, ports[appPort], dlvPort, ports[dlvPort])
 
