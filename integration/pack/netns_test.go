@@ -32,8 +32,8 @@ func (n netns) command(name string, args ...string) *exec.Cmd {
 
 // dial connects to addr inside the namespace. A socket belongs to the
 // namespace of the thread that made it, so the socket is made on a locked
-// thread switched into the namespace; that thread is never unlocked, so Go
-// ends it instead of reusing it for other goroutines.
+// thread switched into the namespace and back. A thread that cannot switch
+// back stays locked, so Go ends it with the goroutine instead of reusing it.
 func (n netns) dial(ctx context.Context, network, addr string) (net.Conn, error) {
 	type result struct {
 		conn net.Conn
@@ -42,17 +42,29 @@ func (n netns) dial(ctx context.Context, network, addr string) (net.Conn, error)
 	done := make(chan result, 1)
 	go func() {
 		runtime.LockOSThread()
-		f, err := os.Open(fmt.Sprintf("/proc/%d/ns/net", n.pid))
+		home, err := os.Open("/proc/thread-self/ns/net")
 		if err != nil {
+			runtime.UnlockOSThread()
 			done <- result{err: err}
 			return
 		}
-		defer f.Close()
-		if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
+		defer home.Close()
+		target, err := os.Open(fmt.Sprintf("/proc/%d/ns/net", n.pid))
+		if err != nil {
+			runtime.UnlockOSThread()
+			done <- result{err: err}
+			return
+		}
+		defer target.Close()
+		if err := unix.Setns(int(target.Fd()), unix.CLONE_NEWNET); err != nil {
+			runtime.UnlockOSThread()
 			done <- result{err: fmt.Errorf("setns into the network of pid %d: %w", n.pid, err)}
 			return
 		}
 		conn, err := (&net.Dialer{Timeout: 10 * time.Second}).DialContext(ctx, network, addr)
+		if unix.Setns(int(home.Fd()), unix.CLONE_NEWNET) == nil {
+			runtime.UnlockOSThread()
+		}
 		done <- result{conn, err}
 	}()
 	r := <-done

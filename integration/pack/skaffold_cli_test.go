@@ -62,8 +62,6 @@ http:
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin, "serve", config)
-	// Killed with the test even when a timeout panics past the cleanups.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	var logs syncBuffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
