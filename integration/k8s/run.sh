@@ -148,5 +148,23 @@ phase "kpack_test.go ran"
 passed=$(grep -c -E '^\s*--- PASS' "$WORK/kpack-test.log" || true)
 failed=$(grep -c -E '^\s*--- FAIL' "$WORK/kpack-test.log" || true)
 [ "$status" = 0 ] || [ "$failed" != 0 ] || failed=1
+
+# `skaffold debug` with the Kubernetes deployer on the same cluster
+# (integration/pack/skaffold_k8s_test.go): Skaffold builds with podman on the
+# host and runs in the cluster's network. BP_K8S_SKAFFOLD=0 leaves it out.
+if [ "${BP_K8S_SKAFFOLD:-1}" != 0 ]; then
+  set +e
+  (cd "$REPO/integration" && BP_K8S_STATE="$BP_K8S_STATE" K8S_BIN="$K8S_BIN" \
+     go test -count=1 -timeout 25m -run '^TestSkaffoldKubernetes$' -v ./pack/) > "$WORK/skaffold-test.log" 2>&1
+  sk_status=$?
+  set -e
+  grep -E '^\s*(--- |skaffold_k8s_test.go:[0-9]+: (on the cluster|skaffold forwards|TestSkaffoldKubernetes ran))|^(ok|FAIL)' "$WORK/skaffold-test.log" || true
+  phase "skaffold debug on the cluster ran (log: $WORK/skaffold-test.log)"
+  sk_passed=$(grep -c -E '^--- PASS: TestSkaffoldKubernetes' "$WORK/skaffold-test.log" || true)
+  sk_failed=$(grep -c -E '^--- FAIL: TestSkaffoldKubernetes' "$WORK/skaffold-test.log" || true)
+  if [ "$sk_status" != 0 ] && [ "$sk_failed" = 0 ]; then sk_failed=1; tail -40 "$WORK/skaffold-test.log"; fi
+  [ "$sk_failed" = 0 ] || tail -120 "$WORK/skaffold-test.log"
+  passed=$((passed + sk_passed)); failed=$((failed + sk_failed))
+fi
 echo "kpack on Kubernetes: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -32,7 +32,8 @@ import (
 // its storage in a temp dir; podman.sh's registries.conf makes 127.0.0.1
 // plain HTTP for the podman service.
 type registry struct {
-	host string // 127.0.0.1:PORT
+	host   string // 127.0.0.1:PORT
+	config string // docker-registry's config.yml: the address and the storage
 }
 
 // startRegistry serves at podman.sh's CNBDEBUG_REGISTRY: a fixed address per
@@ -79,7 +80,7 @@ http:
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return &registry{host: host}
+				return &registry{host: host, config: config}
 			}
 		}
 		if time.Now().After(deadline) {
@@ -169,94 +170,26 @@ func TestSkaffoldCLI(t *testing.T) {
 	if os.Getenv("BP_DEBUG_SKIP_SKAFFOLD_CLI") != "" {
 		t.Skip("BP_DEBUG_SKIP_SKAFFOLD_CLI is set")
 	}
-	snippet := readmeSnippet(t, "skaffold")
 	start := time.Now()
 	p := requirePlatform(t)
 	t.Cleanup(func() { t.Logf("TestSkaffoldCLI ran in %s", time.Since(start).Round(time.Second)) })
-	skaffold := skaffoldCLI(t, p)
 	reg := startRegistry(t, p)
 	linkDockerSocket(t, p)
-
-	// The example's builder holds the debug buildpack, so pack runs the
-	// trusted creator and no lifecycle image is pulled. (An extra .cnb in
-	// skaffold.yaml takes pack's five-phase flow, where Skaffold v2.24.0's
-	// UserID/GroupID of 0 make the analyzer chown /layers to root and the
-	// detector fail: skaffold#9712. The README says so.)
-	// What the example names from public registries, served from 127.0.0.1:
-	// the build and run images the README block's builder is made of.
-	suite := strings.TrimPrefix(p.builder, "cnbdebug.local/builder:")
-	buildImage := reg.push(t, p, p.getenv("CNBDEBUG_BUILD_IMAGE"), "cnbdebug/build:"+suite)
-	runImage := reg.push(t, p, p.getenv("CNBDEBUG_RUN_IMAGE"), "cnbdebug/run:"+suite)
-	helpers := pushGoSupportImage(t, p, reg)
-	// The README block publishes the builder to localhost:5000: here, to
-	// the test's registry (the same name, once, in the block and the yaml).
-	const exampleRegistry = "localhost:5000"
-	snippet = substituteIn(t, "README.md's skaffold block", snippet, exampleRegistry, reg.host)
-	builder := reg.host + "/cnbdebug/go-debug-builder"
-	t.Cleanup(func() { _, _ = p.podman("rmi", "-f", builder) })
-
-	// examples/skaffold in a fresh clone: only what names public images and
-	// the app's path differ, each substituted exactly once.
-	clone := freshClone(t, p)
-	dir := filepath.Join(clone, "examples", "skaffold")
-	yamlPath := filepath.Join(dir, "skaffold.yaml")
-	y := string(mustRead(t, yamlPath))
-	y = substitute(t, y, "context: ../../integration/testdata/apps/go-http", "context: "+p.app)
-	y = substitute(t, y, "builder: "+exampleRegistry+"/cnbdebug/go-debug-builder", "builder: "+builder)
-	if err := os.WriteFile(yamlPath, []byte(y), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	// builder.toml: the Go fixture for Paketo's Go buildpack, the project's
-	// stack images, and the lifecycle tarball (offline: pack would download it).
-	tomlPath := filepath.Join(dir, "builder.toml")
-	b := string(mustRead(t, tomlPath))
-	b = substituteIn(t, tomlPath, b, `uri = "docker://paketobuildpacks/go"`, fmt.Sprintf("uri = %q", p.fixture))
-	b = substituteIn(t, tomlPath, b, `id = "paketo-buildpacks/go"`, `id = "paketo-buildpacks/go-build"`)
-	b = substituteIn(t, tomlPath, b, `image = "paketobuildpacks/build-jammy-base"`, fmt.Sprintf("image = %q", buildImage))
-	b = substituteIn(t, tomlPath, b, `image = "paketobuildpacks/run-jammy-base"`, fmt.Sprintf("image = %q", runImage))
-	b += fmt.Sprintf("\n[lifecycle]\n  uri = %q\n", p.getenv("CNBDEBUG_LIFECYCLE_TARBALL"))
-	if err := os.WriteFile(tomlPath, []byte(b), 0o644); err != nil {
-		t.Fatal(err)
-	}
-
-	home := t.TempDir()
-	globalConfig := filepath.Join(home, "skaffold-config.yaml")
-	// debug-helpers-registry: where `skaffold debug` pulls its support images.
-	if err := os.WriteFile(globalConfig, []byte(fmt.Sprintf(`global:
-  debug-helpers-registry: %s
-  collect-metrics: false
-  survey: {disable-prompt: true}
-  update: {disable-prompt: true}
-`, helpers)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	// Skaffold reads every flag from SKAFFOLD_<FLAG> too, so the block runs
-	// as written (cmd/skaffold/app/cmd/cmd.go: "SKAFFOLD_%s").
-	// PACK_VOLUME_KEY (the pack tests' fixed cache volumes) stays out: the
-	// pack library inside Skaffold would reuse volumes other builds made.
-	var env []string
-	for _, kv := range p.env {
-		if !strings.HasPrefix(kv, "PACK_VOLUME_KEY=") {
-			env = append(env, kv)
-		}
-	}
-	env = append(env, "HOME="+home,
-		"PATH="+filepath.Dir(skaffold)+string(os.PathListSeparator)+filepath.Dir(p.pack)+string(os.PathListSeparator)+os.Getenv("PATH"),
-		"SKAFFOLD_CONFIG="+globalConfig, "SKAFFOLD_INTERACTIVE=false", "SKAFFOLD_UPDATE_CHECK=false",
-		"SKAFFOLD_VERBOSITY=info", "KUBECONFIG="+filepath.Join(home, "no-kubeconfig"))
+	ex := prepareSkaffoldExample(t, p, reg)
+	env := append(append([]string{}, ex.env...), "KUBECONFIG="+filepath.Join(ex.home, "no-kubeconfig"))
 
 	ok := t.Run("README block: skaffold debug -p docker", func(t *testing.T) {
-		runSkaffoldDebug(t, p, clone, snippet, env, helpers)
+		runSkaffoldDebug(t, p, ex.clone, ex.snippet, env, ex.helpers)
 	})
 	if !ok {
 		return
 	}
 
 	t.Run("skaffold build -p docker", func(t *testing.T) {
-		out := filepath.Join(home, "build.json")
+		out := filepath.Join(ex.home, "build.json")
 		args := []string{"build", "-p", "docker", "--file-output", out}
 		t0 := time.Now()
-		stdout, err := runCmd(env, dir, skaffold, args...)
+		stdout, err := runCmd(env, ex.dir, ex.skaffold, args...)
 		t.Logf("skaffold %s: %s", strings.Join(args, " "), time.Since(t0).Round(time.Millisecond))
 		if err != nil {
 			t.Fatalf("%v", err)
@@ -274,6 +207,94 @@ func TestSkaffoldCLI(t *testing.T) {
 		t.Cleanup(func() { _, _ = p.podman("rmi", "-f", tag) })
 		checkDebugProcess(t, p.inspect(t, tag))
 	})
+}
+
+// skaffoldExample is examples/skaffold in a fresh clone, made runnable here,
+// and the README's Skaffold block to run in it.
+type skaffoldExample struct {
+	skaffold string   // the CLI
+	clone    string   // the fresh clone the block runs in
+	dir      string   // examples/skaffold in it
+	snippet  string   // the README block, its registry substituted
+	home     string   // HOME for Skaffold, with its global config
+	helpers  string   // debug-helpers-registry: where the support images are
+	env      []string // the env the block runs with (no KUBECONFIG)
+}
+
+// prepareSkaffoldExample readies the README's Skaffold block (`tools/package.sh
+// --offline examples/skaffold/debug.cnb; cd examples/skaffold; pack builder
+// create ... --publish; skaffold debug ...`) against the test's registry, in
+// a fresh clone: the builder, run image and Skaffold's Go support image are
+// served by reg; only what names public images and the app's path differ
+// from the committed files, each substituted exactly once.
+func prepareSkaffoldExample(t *testing.T, p *platform, reg *registry) *skaffoldExample {
+	t.Helper()
+	ex := &skaffoldExample{skaffold: skaffoldCLI(t, p), snippet: readmeSnippet(t, "skaffold")}
+	// The example's builder holds the debug buildpack, so pack runs the
+	// trusted creator and no lifecycle image is pulled. (An extra .cnb in
+	// skaffold.yaml takes pack's five-phase flow, where Skaffold v2.24.0's
+	// UserID/GroupID of 0 make the analyzer chown /layers to root and the
+	// detector fail: skaffold#9712. The README says so.)
+	// What the example names from public registries, served from 127.0.0.1:
+	// the build and run images the README block's builder is made of.
+	suite := strings.TrimPrefix(p.builder, "cnbdebug.local/builder:")
+	buildImage := reg.push(t, p, p.getenv("CNBDEBUG_BUILD_IMAGE"), "cnbdebug/build:"+suite)
+	runImage := reg.push(t, p, p.getenv("CNBDEBUG_RUN_IMAGE"), "cnbdebug/run:"+suite)
+	ex.helpers = pushGoSupportImage(t, p, reg)
+	// The README block publishes the builder to localhost:5000: here, to
+	// the test's registry (the same name, once, in the block and the yaml).
+	const exampleRegistry = "localhost:5000"
+	ex.snippet = substituteIn(t, "README.md's skaffold block", ex.snippet, exampleRegistry, reg.host)
+	builder := reg.host + "/cnbdebug/go-debug-builder"
+	t.Cleanup(func() { _, _ = p.podman("rmi", "-f", builder) })
+
+	ex.clone = freshClone(t, p)
+	ex.dir = filepath.Join(ex.clone, "examples", "skaffold")
+	yamlPath := filepath.Join(ex.dir, "skaffold.yaml")
+	y := string(mustRead(t, yamlPath))
+	y = substitute(t, y, "context: ../../integration/testdata/apps/go-http", "context: "+p.app)
+	y = substitute(t, y, "builder: "+exampleRegistry+"/cnbdebug/go-debug-builder", "builder: "+builder)
+	if err := os.WriteFile(yamlPath, []byte(y), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// builder.toml: the Go fixture for Paketo's Go buildpack, the project's
+	// stack images, and the lifecycle tarball (offline: pack would download it).
+	tomlPath := filepath.Join(ex.dir, "builder.toml")
+	b := string(mustRead(t, tomlPath))
+	b = substituteIn(t, tomlPath, b, `uri = "docker://paketobuildpacks/go"`, fmt.Sprintf("uri = %q", p.fixture))
+	b = substituteIn(t, tomlPath, b, `id = "paketo-buildpacks/go"`, `id = "paketo-buildpacks/go-build"`)
+	b = substituteIn(t, tomlPath, b, `image = "paketobuildpacks/build-jammy-base"`, fmt.Sprintf("image = %q", buildImage))
+	b = substituteIn(t, tomlPath, b, `image = "paketobuildpacks/run-jammy-base"`, fmt.Sprintf("image = %q", runImage))
+	b += fmt.Sprintf("\n[lifecycle]\n  uri = %q\n", p.getenv("CNBDEBUG_LIFECYCLE_TARBALL"))
+	if err := os.WriteFile(tomlPath, []byte(b), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	ex.home = t.TempDir()
+	globalConfig := filepath.Join(ex.home, "skaffold-config.yaml")
+	// debug-helpers-registry: where `skaffold debug` pulls its support images.
+	if err := os.WriteFile(globalConfig, []byte(fmt.Sprintf(`global:
+  debug-helpers-registry: %s
+  collect-metrics: false
+  survey: {disable-prompt: true}
+  update: {disable-prompt: true}
+`, ex.helpers)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Skaffold reads every flag from SKAFFOLD_<FLAG> too, so the block runs
+	// as written (cmd/skaffold/app/cmd/cmd.go: "SKAFFOLD_%s").
+	// PACK_VOLUME_KEY (the pack tests' fixed cache volumes) stays out: the
+	// pack library inside Skaffold would reuse volumes other builds made.
+	for _, kv := range p.env {
+		if !strings.HasPrefix(kv, "PACK_VOLUME_KEY=") {
+			ex.env = append(ex.env, kv)
+		}
+	}
+	ex.env = append(ex.env, "HOME="+ex.home,
+		"PATH="+filepath.Dir(ex.skaffold)+string(os.PathListSeparator)+filepath.Dir(p.pack)+string(os.PathListSeparator)+os.Getenv("PATH"),
+		"SKAFFOLD_CONFIG="+globalConfig, "SKAFFOLD_INTERACTIVE=false", "SKAFFOLD_UPDATE_CHECK=false",
+		"SKAFFOLD_VERBOSITY=info")
+	return ex
 }
 
 // linkDockerSocket points /var/run/docker.sock at podman's socket for the
@@ -335,76 +356,105 @@ CMD ["cp", "-a", "/duct-tape/go", "/dbg/"]
 	return reg.host + "/skaffold-debug-support"
 }
 
-func runSkaffoldDebug(t *testing.T, p *platform, clone, snippet string, env []string, helpers string) {
-	cmd := exec.Command("bash", "-euo", "pipefail", "-c", snippet)
-	cmd.Dir, cmd.Env = clone, env
+// skaffoldRun is a README block running `skaffold debug` in the
+// background: its output, the ports Skaffold says it forwards, and a stop.
+type skaffoldRun struct {
+	cmd       *exec.Cmd
+	out       syncBuffer
+	pw        *io.PipeWriter
+	forwarded chan [2]int // remote (container) port, local port
+	exited    chan error
+	stopped   bool
+}
+
+// startSkaffold starts cmd in its own process group and reads its output,
+// sending each forward that `forward` matches (submatch 1: the remote port,
+// 2: the local port).
+func startSkaffold(t *testing.T, cmd *exec.Cmd, forward *regexp.Regexp) *skaffoldRun {
+	t.Helper()
+	r := &skaffoldRun{cmd: cmd, forwarded: make(chan [2]int, 16), exited: make(chan error, 1)}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	var out syncBuffer
 	pr, pw := io.Pipe()
+	r.pw = pw
 	cmd.Stdout, cmd.Stderr = pw, pw
-	forwarded := make(chan [2]string, 8)
 	go func() {
-		re := regexp.MustCompile(`\[(\S+)\] Forwarding container port (\d+) -> local port http://127\.0\.0\.1:(\d+)`)
 		sc := bufio.NewScanner(pr)
 		for sc.Scan() {
 			line := sc.Text()
-			out.Write([]byte(line + "\n"))
-			if m := re.FindStringSubmatch(line); m != nil {
-				forwarded <- [2]string{m[2], m[3]}
+			r.out.Write([]byte(line + "\n"))
+			if m := forward.FindStringSubmatch(line); m != nil {
+				remote, _ := strconv.Atoi(m[1])
+				local, _ := strconv.Atoi(m[2])
+				r.forwarded <- [2]int{remote, local}
 			}
 		}
 	}()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	stopped := false
-	stop := func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		// Ctrl-C to the block's process group: Skaffold removes the
-		// containers, volumes and network it made.
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGINT)
-		select {
-		case <-exited:
-		case <-time.After(60 * time.Second):
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-exited
-			t.Errorf("skaffold debug did not stop within 60s of SIGINT")
-		}
-		pw.Close()
-	}
+	go func() { r.exited <- cmd.Wait() }()
 	t.Cleanup(func() {
-		stop()
+		r.stop(t)
 		if t.Failed() {
-			t.Logf("README block output:\n%s", tail(out.String(), 150))
+			t.Logf("README block output:\n%s", tail(r.out.String(), 150))
 		}
 	})
+	return r
+}
 
-	ports := map[string]int{}
-	deadline := time.After(10 * time.Minute) // packaging, then Skaffold's build
-	for ports["8080"] == 0 || ports[strconv.Itoa(dlvPort)] == 0 {
+// stop sends Ctrl-C to the block's process group, as a user would: Skaffold
+// then removes what it deployed.
+func (r *skaffoldRun) stop(t *testing.T) {
+	if r.stopped {
+		return
+	}
+	r.stopped = true
+	_ = syscall.Kill(-r.cmd.Process.Pid, syscall.SIGINT)
+	select {
+	case <-r.exited:
+	case <-time.After(60 * time.Second):
+		_ = syscall.Kill(-r.cmd.Process.Pid, syscall.SIGKILL)
+		<-r.exited
+		t.Errorf("skaffold debug did not stop within 60s of SIGINT")
+	}
+	r.pw.Close()
+}
+
+// waitForwards waits until Skaffold has forwarded every remote port and
+// returns the local port of each.
+func (r *skaffoldRun) waitForwards(t *testing.T, within time.Duration, remote ...int) map[int]int {
+	t.Helper()
+	ports := map[int]int{}
+	deadline := time.After(within)
+	for {
+		missing := false
+		for _, p := range remote {
+			missing = missing || ports[p] == 0
+		}
+		if !missing {
+			return ports
+		}
 		select {
-		case f := <-forwarded:
-			n, _ := strconv.Atoi(f[1])
-			ports[f[0]] = n
-		case err := <-exited:
-			exited <- err
-			t.Fatalf("the README block ended (%v) before Skaffold forwarded 8080 and %d; got %v", err, dlvPort, ports)
+		case f := <-r.forwarded:
+			ports[f[0]] = f[1]
+		case err := <-r.exited:
+			r.exited <- err
+			t.Fatalf("the README block ended (%v) before Skaffold forwarded %v; got %v", err, remote, ports)
 		case <-deadline:
-			t.Fatalf("skaffold debug reported no forward of 8080 and %d within 10 minutes; got %v", dlvPort, ports)
+			t.Fatalf("skaffold debug reported no forward of %v within %s; got %v", remote, within, ports)
 		}
 	}
-	t.Logf("skaffold forwards app 8080 -> 127.0.0.1:%d, dlv %d -> 127.0.0.1:%d", ports["8080"], dlvPort, ports[strconv.Itoa(dlvPort)])
-	if !strings.Contains(out.String(), "Forwarding container port 56268") {
-		t.Errorf("no forward of the dlv port in the output")
-	}
+}
+
+func runSkaffoldDebug(t *testing.T, p *platform, clone, snippet string, env []string, helpers string) {
+	cmd := exec.Command("bash", "-euo", "pipefail", "-c", snippet)
+	cmd.Dir, cmd.Env = clone, env
+	run := startSkaffold(t, cmd, regexp.MustCompile(`\[\S+\] Forwarding container port (\d+) -> local port http://127\.0\.0\.1:(\d+)`))
+	ports := run.waitForwards(t, 10*time.Minute, appPort, dlvPort) // packaging, then Skaffold's build
+	t.Logf("skaffold forwards app %d -> 127.0.0.1:%d, dlv %d -> 127.0.0.1:%d", appPort, ports[appPort], dlvPort, ports[dlvPort])
 
 	// The container Skaffold runs is named after the image.
-	c := &container{p: p, name: "go-http", appHostPort: ports["8080"], dlvHostPort: ports[strconv.Itoa(dlvPort)]}
+	c := &container{p: p, name: "go-http", appHostPort: ports[appPort], dlvHostPort: ports[dlvPort]}
 	if body := c.waitHTTP(t, "/skaffold"); !strings.Contains(body, "path=/skaffold") {
 		t.Fatalf("GET /skaffold = %q", body)
 	}
@@ -414,7 +464,7 @@ func runSkaffoldDebug(t *testing.T, p *platform, clone, snippet string, env []st
 	}
 	hitBreakpoint(t, p, c)
 
-	stop()
+	run.stop(t)
 	if names, _ := p.podman("ps", "-a", "--filter", "label=skaffold.dev/run-id", "--format", "{{.Names}}"); names != "" {
 		t.Errorf("containers left after skaffold debug stopped: %s", names)
 	}
