@@ -6,12 +6,16 @@
 # ClusterBuilder (the debug buildpack optional after a Go buildpack), one with
 # BP_DEBUG=true and one without, then runs kpack_test.go inside the cluster's
 # namespaces: a Delve client hits a breakpoint through kubectl port-forward,
-# and the plain image runs the app as PID 1. The cluster is always torn down.
+# and the plain image runs the app as PID 1. Then `skaffold debug` with the
+# Kubernetes deployer runs on the same cluster (integration/pack/
+# skaffold_k8s_test.go; BP_K8S_SKAFFOLD=0 leaves it out). The cluster is
+# always torn down.
 #
 #   integration/k8s/run.sh            prints "N passed, N failed" last
 # Env: BP_DEBUG_CACHE (cache root, default .cache), BP_K8S_STATE (cluster
 # state dir), BP_K8S_KEEP=1 (leave the cluster up; `cluster.sh down` stops it),
-# BP_K8S_DEBUG_CNB (an offline .cnb already made by tools/package.sh --offline).
+# BP_K8S_DEBUG_CNB (an offline .cnb already made by tools/package.sh --offline),
+# BP_K8S_SKAFFOLD=0 (no Skaffold run).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
