@@ -61,33 +61,89 @@ http:
 `, filepath.Join(dir, "data"), host)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "serve", config)
+	if err := runRegistry(t, "docker-registry", exec.Command(bin, "serve", config), host, http.DefaultClient); err != nil {
+		t.Fatal(err)
+	}
+	return &registry{host: host, config: config}
+}
+
+// runRegistry starts a docker-registry command and waits until host answers
+// /v2/ through client; the test's cleanup stops it. The registry's own exit
+// is an error at once, with its log: a registry that cannot bind its port
+// (another test's holds it) must not pass for ready because the other answers.
+func runRegistry(t *testing.T, what string, cmd *exec.Cmd, host string, client *http.Client) error {
+	t.Helper()
 	var logs syncBuffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
+		<-exited
 		if t.Failed() {
-			t.Logf("docker-registry log:\n%s", tail(logs.String(), 40))
+			t.Logf("%s log:\n%s", what, tail(logs.String(), 40))
 		}
 	})
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		resp, err := http.Get("http://" + host + "/v2/")
-		if err == nil {
+		select {
+		case err := <-exited:
+			exited <- err // for the cleanup
+			return fmt.Errorf("%s on %s exited (%v): %s", what, host, err, tail(logs.String(), 5))
+		default:
+		}
+		// Only once this very process holds the listening socket does an
+		// answer on host come from it.
+		var err error
+		if !listens(cmd.Process.Pid, host) {
+			err = fmt.Errorf("pid %d does not listen on %s yet", cmd.Process.Pid, host)
+		} else if resp, gerr := client.Get("http://" + host + "/v2/"); gerr != nil {
+			err = gerr
+		} else {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return &registry{host: host, config: config}
+				return nil
 			}
+			err = fmt.Errorf("GET /v2/: %s", resp.Status)
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("docker-registry on %s did not answer /v2/: %v\n%s", host, err, logs.String())
+			return fmt.Errorf("%s on %s did not answer /v2/: %v: %s", what, host, err, tail(logs.String(), 5))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// listens reports whether process pid holds a TCP socket listening on
+// host (127.0.0.1:PORT), from the kernel's tables in the process's own
+// network namespace and the sockets among its file descriptors.
+func listens(pid int, host string) bool {
+	_, portText, _ := strings.Cut(host, ":")
+	port, err := strconv.Atoi(portText)
+	if err != nil {
+		return false
+	}
+	tables, err := os.ReadFile(fmt.Sprintf("/proc/%d/net/tcp", pid))
+	if err != nil {
+		return false
+	}
+	inodes := map[string]bool{}
+	re := regexp.MustCompile(fmt.Sprintf(`(?m)^\s*\d+: 0100007F:%04X 00000000:0000 0A (?:\S+\s+){5}(\d+)`, port))
+	for _, m := range re.FindAllStringSubmatch(string(tables), -1) {
+		inodes["socket:["+m[1]+"]"] = true
+	}
+	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	if err != nil {
+		return false
+	}
+	for _, fd := range fds {
+		if link, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name())); err == nil && inodes[link] {
+			return true
+		}
+	}
+	return false
 }
 
 // push tags a local image under the registry and pushes it there.

@@ -71,19 +71,6 @@ func (c *cluster) kubectl(args ...string) (string, error) {
 // network is touched. containerd is told the address speaks plain HTTP.
 func (c *cluster) serveRegistry(t *testing.T, reg *registry) {
 	t.Helper()
-	cmd := c.ns.command("docker-registry", "serve", reg.config)
-	var logs syncBuffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("the cluster's docker-registry log:\n%s", tail(logs.String(), 40))
-		}
-	})
 	hosts := filepath.Join(c.state, "certs.d", reg.host)
 	if err := os.MkdirAll(hosts, 0o755); err != nil {
 		t.Fatal(err)
@@ -94,19 +81,8 @@ func (c *cluster) serveRegistry(t *testing.T, reg *registry) {
 		t.Fatal(err)
 	}
 	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DialContext: c.ns.dial}}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		resp, err := client.Get("http://" + reg.host + "/v2/")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the cluster's docker-registry on %s did not answer /v2/: %v\n%s", reg.host, err, logs.String())
-		}
-		time.Sleep(100 * time.Millisecond)
+	if err := runRegistry(t, "the cluster's docker-registry", c.ns.command("docker-registry", "serve", reg.config), reg.host, client); err != nil {
+		t.Fatal(err)
 	}
 }
 
