@@ -128,7 +128,7 @@ func TestSkaffoldKubernetes(t *testing.T) {
 	c := &container{p: p, name: pod.Metadata.Name,
 		appHostPort: cl.ns.forward(t, fmt.Sprintf("127.0.0.1:%d", ports[appPort])),
 		dlvHostPort: cl.ns.forward(t, fmt.Sprintf("127.0.0.1:%d", ports[dlvPort])),
-		logsOf: func() string { out, _ := cl.kubectl("logs", pod.Metadata.Name, "-c", "go-http"); return out }}
+		logsOf:      func() string { out, _ := cl.kubectl("logs", pod.Metadata.Name, "-c", "go-http"); return out }}
 	if body := c.waitHTTP(t, "/skaffold-k8s"); !strings.Contains(body, "path=/skaffold-k8s") {
 		t.Fatalf("GET /skaffold-k8s = %q", body)
 	}
