@@ -416,9 +416,24 @@ func (c *container) exec(t *testing.T, argv ...string) string {
 // the kernel's own tables (the run image has no netstat or ss).
 func (c *container) listening(t *testing.T, port int) bool {
 	t.Helper()
-	tables := c.exec(t, "cat", "/proc/net/tcp", "/proc/net/tcp6")
-	re := regexp.MustCompile(fmt.Sprintf(`(?m)^\s*\d+: [0-9A-F]+:%04X [0-9A-F]+:0000 0A `, port))
-	return re.MatchString(tables)
+	return len(tcpListeners(c.exec(t, "cat", "/proc/net/tcp", "/proc/net/tcp6"), port)) > 0
+}
+
+// tcpListener is a listening socket as /proc/net/tcp{,6} shows it.
+type tcpListener struct {
+	addr  string // the local address in the kernel's hex, 0100007F for 127.0.0.1
+	inode string // the socket's inode, as /proc/PID/fd links name it: socket:[INODE]
+}
+
+// tcpListeners reads the rows of /proc/net/tcp{,6} text that listen (state
+// 0A) on port.
+func tcpListeners(tables string, port int) []tcpListener {
+	re := regexp.MustCompile(fmt.Sprintf(`(?m)^\s*\d+: ([0-9A-F]+):%04X [0-9A-F]+:0000 0A (?:\S+\s+){5}(\d+)`, port))
+	var found []tcpListener
+	for _, m := range re.FindAllStringSubmatch(tables, -1) {
+		found = append(found, tcpListener{addr: m[1], inode: m[2]})
+	}
+	return found
 }
 
 // mirror is a loopback HTTP server standing in for a dependency mirror: it

@@ -130,9 +130,10 @@ func listens(pid int, host string) bool {
 		return false
 	}
 	inodes := map[string]bool{}
-	re := regexp.MustCompile(fmt.Sprintf(`(?m)^\s*\d+: 0100007F:%04X 00000000:0000 0A (?:\S+\s+){5}(\d+)`, port))
-	for _, m := range re.FindAllStringSubmatch(string(tables), -1) {
-		inodes["socket:["+m[1]+"]"] = true
+	for _, l := range tcpListeners(string(tables), port) {
+		if l.addr == "0100007F" {
+			inodes["socket:["+l.inode+"]"] = true
+		}
 	}
 	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
 	if err != nil {

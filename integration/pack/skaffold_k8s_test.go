@@ -300,8 +300,8 @@ func recordSkaffoldPod(t *testing.T, p *platform, cl *cluster, pod kubePod, help
 	if err != nil {
 		t.Fatalf("reading the pod's sockets: %v\n%s", err, tables)
 	}
-	listen := regexp.MustCompile(fmt.Sprintf(`(?m)^\s*\d+: ([0-9A-F]+):%04X [0-9A-F]+:0000 0A `, dlvPort)).FindAllStringSubmatch(tables, -1)
-	if len(listen) != 1 || listen[0][1] != "0100007F" {
+	listen := tcpListeners(tables, dlvPort)
+	if len(listen) != 1 || listen[0].addr != "0100007F" {
 		t.Errorf("dlv listens on %v (hex, /proc/net/tcp); want only 0100007F (127.0.0.1)", listen)
 	}
 	ls, _ := cl.kubectl("exec", pod.Metadata.Name, "-c", "go-http", "--", "find", "/dbg", "-maxdepth", "3")
