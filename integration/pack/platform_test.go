@@ -164,8 +164,13 @@ func (p *platform) prepareApp() error {
 }
 
 func (p *platform) getenv(name string) string {
-	for i := len(p.env) - 1; i >= 0; i-- {
-		if k, v, ok := strings.Cut(p.env[i], "="); ok && k == name {
+	return envValue(p.env, name)
+}
+
+// envValue is name's value in env as exec would pass it: the last entry wins.
+func envValue(env []string, name string) string {
+	for i := len(env) - 1; i >= 0; i-- {
+		if k, v, ok := strings.Cut(env[i], "="); ok && k == name {
 			return v
 		}
 	}

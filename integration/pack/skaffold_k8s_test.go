@@ -110,8 +110,9 @@ func TestSkaffoldKubernetes(t *testing.T) {
 	snippet := substituteIn(t, "README.md's skaffold block", ex.snippet, "skaffold debug -p docker ", inCluster+" ")
 	cmd := exec.Command("bash", "-euo", "pipefail", "-c", snippet)
 	cmd.Dir = ex.clone
+	// The example's env already puts skaffold and pack first; kubectl joins them.
 	cmd.Env = append(append(append([]string{}, ex.env...), cl.env()...),
-		"PATH="+filepath.Dir(ex.skaffold)+":"+filepath.Dir(p.pack)+":"+cl.bin+":"+os.Getenv("PATH"))
+		"PATH="+cl.bin+string(os.PathListSeparator)+envValue(ex.env, "PATH"))
 	run := startSkaffold(t, cmd, regexp.MustCompile(`^Port forwarding \S+ in namespace \S*, remote port (\d+) -> http://127\.0\.0\.1:(\d+)$`))
 	t.Cleanup(func() {
 		if t.Failed() {
